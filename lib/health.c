@@ -192,6 +192,31 @@ int art_health_spend_add(art_health *h, const char *tenant, const char *period_k
 	return rc;
 }
 
+int art_health_spend_record(art_health *h, const char *tenant, const char *currency,
+			    double amount, int64_t now_us)
+{
+	if (!(amount >= 0))
+		return ART_EINVAL;
+	if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return ART_EIO;
+	int rc = ART_OK;
+	const char *periods[] = {"day", "month", "total"};
+	for (int i = 0; i < 3 && rc == ART_OK; i++) {
+		char key[32];
+		art_health_period_key(periods[i], now_us, key, sizeof key);
+		const void *a[] = {tenant, key, currency, &amount};
+		rc = run(h,
+			 "INSERT INTO spend(tenant, period, currency, amount) VALUES(?1, ?2, ?3, ?4)"
+			 " ON CONFLICT(tenant, period) DO UPDATE SET amount = amount + ?4",
+			 "tttd", a, NULL, NULL);
+	}
+	if (rc == ART_OK && sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = ART_EIO;
+	if (rc != ART_OK)
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 int art_health_spend_get(art_health *h, const char *tenant, const char *period_key,
 			 double *amount)
 {

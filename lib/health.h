@@ -60,6 +60,10 @@ int art_health_period_key(const char *period, int64_t now_us, char *buf, size_t 
 /* Adds amount (>= 0) to tenant's spend for the period key.  ART_OK, ART_EINVAL or ART_EIO. */
 int art_health_spend_add(art_health *h, const char *tenant, const char *period_key,
 			 const char *currency, double amount);
+/* Adds amount to tenant's spend for the day, the month and the total at now_us, in one
+ * transaction (whatever period a budget uses finds it).  ART_OK, ART_EINVAL or ART_EIO. */
+int art_health_spend_record(art_health *h, const char *tenant, const char *currency,
+			    double amount, int64_t now_us);
 /* Spend so far (0 when none).  ART_OK or ART_EIO. */
 int art_health_spend_get(art_health *h, const char *tenant, const char *period_key,
 			 double *amount);
