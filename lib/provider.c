@@ -509,6 +509,21 @@ static void error_message(job *j, const char *what)
 	cJSON_Delete(o);
 }
 
+int art_provider_cost(const art_route_model *m, const cJSON *usage, double *amount)
+{
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(usage, "input_tokens");
+	const cJSON *out = cJSON_GetObjectItemCaseSensitive(usage, "output_tokens");
+	const cJSON *ca = cJSON_GetObjectItemCaseSensitive(usage, "cached_tokens");
+	if (!cJSON_IsNumber(in) || !cJSON_IsNumber(out))
+		return ART_EINVAL;
+	double cached = cJSON_IsNumber(ca) ? ca->valuedouble : 0;
+	if (cached > in->valuedouble)
+		cached = in->valuedouble;
+	*amount = ((in->valuedouble - cached) * m->price_in + cached * m->price_cached +
+		   out->valuedouble * m->price_out) / 1e6;
+	return ART_OK;
+}
+
 static void succeed(job *j, cJSON *out, int64_t ttft_mono)
 {
 	art_provider *p = j->p;
@@ -518,16 +533,10 @@ static void succeed(job *j, cJSON *out, int64_t ttft_mono)
 	cJSON_AddStringToObject(out, "model", c->name);
 	cJSON_AddStringToObject(out, "provider", art_route_provider_name(c->kind));
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(out, "usage");
-	double in = 0, outt = 0, cached = 0;
-	if (u) {
-		in = cJSON_GetObjectItemCaseSensitive(u, "input_tokens")->valuedouble;
-		outt = cJSON_GetObjectItemCaseSensitive(u, "output_tokens")->valuedouble;
-		cached = cJSON_GetObjectItemCaseSensitive(u, "cached_tokens")->valuedouble;
-	}
+	const cJSON *ot = cJSON_GetObjectItemCaseSensitive(u, "output_tokens");
+	double outt = cJSON_IsNumber(ot) ? ot->valuedouble : 0;
 	double amount = -1;
-	if (c->cfg && u) {
-		double uncached = in > cached ? in - cached : 0;
-		amount = (uncached * c->cfg->price_in + cached * c->cfg->price_cached + outt * c->cfg->price_out) / 1e6;
+	if (c->cfg && u && art_provider_cost(c->cfg, u, &amount) == ART_OK) {
 		cJSON *co = cJSON_AddObjectToObject(out, "cost");
 		cJSON_AddNumberToObject(co, "amount", amount);
 		cJSON_AddStringToObject(co, "currency", c->cfg->currency);

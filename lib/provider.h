@@ -85,6 +85,11 @@ int art_provider_run(art_provider *p, cJSON **envs, size_t n);
 cJSON *art_provider_request_body(enum art_route_provider kind, const cJSON *env,
 				 const char *upstream_model, int stream);
 
+/* Cost of usage {input_tokens, output_tokens, cached_tokens} at m's per-million prices:
+ * (uncached input * input + cached * cached + output * output) / 1e6, in m->currency.
+ * ART_OK, or ART_EINVAL when usage lacks the counts. */
+int art_provider_cost(const art_route_model *m, const cJSON *usage, double *amount);
+
 /* ---- response parsing (exposed for tests) ---- */
 enum art_provider_wire {
 	ART_PROV_WIRE_JSON = 0, /* one JSON object (OpenAI non-streaming) */
