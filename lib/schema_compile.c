@@ -582,9 +582,8 @@ static int prop_cmp(const void *a, const void *b)
 static pcre2_code *compile_re(cctx *c, const loc *l, const char *kw, const char *src)
 {
 	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
-				       PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
+	size_t eo;
+	pcre2_code *re = sch_regex_compile(src, &ec, &eo);
 	if (!re) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(ec, msg, sizeof msg);

@@ -475,9 +475,8 @@ static int check_rel_json_pointer(const char *s)
 static int check_regex(const char *s)
 {
 	int ec;
-	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP,
-				       &ec, &eo, NULL);
+	size_t eo;
+	pcre2_code *re = sch_regex_compile(s, &ec, &eo);
 	if (!re)
 		return 0;
 	pcre2_code_free(re);

@@ -46,6 +46,12 @@ int sch_uri_pct_decode(char *s);
 /* 1 when the URI has a scheme. */
 int sch_uri_is_absolute(const char *uri);
 
+/* ---- regexes (regex.c) ---- */
+/* an ECMA-262 pattern rewritten for PCRE2 (UTF, UCP); malloc'd, NULL on ENOMEM */
+char *sch_regex_translate(const char *src);
+/* compile with the flags every schema regex uses; NULL with the PCRE2 error code and offset set on error */
+pcre2_code *sch_regex_compile(const char *src, int *ec, size_t *eo);
+
 /* ---- formats (format.c) ---- */
 enum sch_format {
 	SCH_FORMAT_NONE = 0, /* unknown: always passes */

@@ -1,5 +1,4 @@
 /* schema_util.c — pool allocator, growable strings and JSON equality for schema*.c. */
-#include <math.h>
 #include <string.h>
 #include "err.h"
 #include "schema_int.h"
@@ -98,10 +97,7 @@ void sch_buf_free(sch_buf *b)
 
 static int num_equal(double a, double b)
 {
-	if (a == b)
-		return 1;
-	double m = fmax(fabs(a), fabs(b));
-	return fabs(a - b) <= m * 1e-15;
+	return a == b;
 }
 
 int sch_json_equal(const cJSON *a, const cJSON *b)
