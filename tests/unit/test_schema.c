@@ -119,7 +119,7 @@ static void test_error_locations(void)
 		 "does not match the pattern"},
 		{"{\"dependentRequired\": {\"a\": [\"b\"]}}", "{\"a\": 1}", 1, "", "/dependentRequired",
 		 "\"b\" is required when \"a\" is present"},
-		{"{\"enum\": [1, \"two\"]}", "2", 1, "", "/enum", "not one of the 2 allowed values"},
+		{"{\"enum\": [1, \"two\"]}", "2", 1, "", "/enum", "not one of the 2 allowed values: [1,\"two\"]"},
 		{"{\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {\"x\": {\"multipleOf\": 0.5}}}}",
 		 "[{\"x\": 1}, {\"x\": 1.25}]", 1, "/1/x", "/items/properties/x/multipleOf", "not a multiple of 0.5"},
 		{"false", "{}", 1, "", "", "the schema is false"},
