@@ -51,6 +51,7 @@ MAN_OUT  := $(foreach m,$(MAN_SRC),$(BUILD)/share/man/man$(subst .,,$(suffix $(m
 LIBART   := $(BUILD)/libart.a
 DEPSTAMP := $(BUILD)/.deps-ok
 
+.SECONDARY:
 .PHONY: all deps test-deps test unit bats bench demo install clean check-man
 all: $(LIBART) $(PROGS) $(MAN_OUT)
 
