@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "env.h"
 #include "err.h"
+#include "schema.h"
 #include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
@@ -279,6 +280,35 @@ static int check_tenants(const cJSON *t, char *err, size_t errsz)
 	return ART_OK;
 }
 
+/* Validates root against the built-in routes schema; the first error goes in err. */
+static int schema_check(const cJSON *root, char *err, size_t errsz)
+{
+	char e[300];
+	cJSON *doc = cJSON_Parse(art_route_schema_text());
+	art_schema *s = NULL;
+	art_schema_result *res = NULL;
+	int rc = ART_ENOMEM;
+	if (!doc || art_schema_compile(&s, doc, NULL, NULL, 0, e, sizeof e) != ART_OK ||
+	    art_schema_result_new(&res) != ART_OK)
+		goto out;
+	int v = art_schema_validate(s, root, res);
+	if (v == 1) {
+		rc = ART_OK;
+	} else if (v == 0) {
+		const art_schema_error *se = art_schema_result_error(res, 0);
+		snprintf(err, errsz, "%s: %s (routes.schema.json %s)", se && *se->instance_location ? se->instance_location : "/",
+			 se ? se->message : "invalid", se ? se->keyword_location : "");
+		rc = ART_EFORMAT;
+	}
+out:
+	if (rc == ART_ENOMEM)
+		snprintf(err, errsz, "cannot compile the built-in routes schema");
+	art_schema_result_free(res);
+	art_schema_free(s);
+	cJSON_Delete(doc);
+	return rc;
+}
+
 int art_route_config_from_json(cJSON *root, art_route_config **out, char *err, size_t errsz)
 {
 	*out = NULL;
@@ -403,6 +433,8 @@ int art_route_config_from_json(cJSON *root, art_route_config **out, char *err, s
 			goto fail;
 		}
 	}
+	if ((rc = schema_check(root, err, errsz)) != ART_OK)
+		goto fail;
 	*out = c;
 	return ART_OK;
 fail:

@@ -56,7 +56,11 @@ typedef struct {
 
 typedef struct art_route_config art_route_config;
 
-/* Reads and checks a routes config.  ART_OK; ART_EIO (cannot read) or ART_EFORMAT (not
+/* The text of schemas/routes.schema.json, built in. */
+const char *art_route_schema_text(void);
+
+/* Reads and checks a routes config: field checks with specific messages, then the
+ * built-in routes schema (lib/schema.h).  ART_OK; ART_EIO (cannot read) or ART_EFORMAT (not
  * a valid config) with one line naming the file and the field in err. */
 int art_route_config_open(const char *path, art_route_config **out, char *err, size_t errsz);
 /* The same from a parsed tree; takes ownership of root on success and failure. */

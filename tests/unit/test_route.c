@@ -136,6 +136,11 @@ static void test_config_errors(void)
 		 "\"boundary\":\"local\"}],\"breaker\":{\"cooldown\":\"soon\"}}", "breaker.window/cooldown"},
 		{"{\"models\":[{\"name\":\"a\",\"provider\":\"local\",\"path\":\"m\",\"capabilities\":{\"context\":10,\"max_output\":5},"
 		 "\"boundary\":\"local\"}],\"colour\":1}", "unknown top-level field 'colour'"},
+		/* caught by the schema (lib/schema.h) rather than the field checks */
+		{"{\"models\":[{\"name\":\"a\",\"provider\":\"local\",\"path\":\"m\",\"capabilities\":{\"context\":10,\"max_output\":5,\"vision\":true},"
+		 "\"boundary\":\"local\"}]}", "/models/0/capabilities/vision: property \"vision\" is not allowed"},
+		{"{\"models\":[{\"name\":\"a\",\"provider\":\"local\",\"path\":\"m\",\"capabilities\":{\"context\":10,\"max_output\":5},"
+		 "\"boundary\":\"local\"}],\"risk_boundaries\":{\"extreme\":[\"local\"]}}", "/risk_boundaries"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		art_route_config *c = NULL;
@@ -146,6 +151,20 @@ static void test_config_errors(void)
 			T_DIAG("got: %s", err);
 		art_route_config_close(c);
 	}
+}
+
+static void test_schema_text(void)
+{
+	FILE *f = fopen("schemas/routes.schema.json", "rb");
+	if (!f) {
+		T_SKIP("schemas/routes.schema.json not found (run from the repository root)");
+		return;
+	}
+	static char buf[65536];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	T_OK(!strcmp(buf, art_route_schema_text()), "built-in routes schema == schemas/routes.schema.json");
 }
 
 static void test_health(const char *path)
@@ -336,6 +355,7 @@ int main(void)
 	art_route_config_close(cfg2);
 
 	test_config_errors();
+	test_schema_text();
 	art_health_close(h);
 	art_route_config_close(cfg);
 	unlink(path);
