@@ -116,8 +116,11 @@ setup() {
 }
 
 @test "deadline expiry mid-stream: deadline_exceeded with the partial text and finish_reason deadline" {
-	dl=$(date -u -d '+0.6 seconds' +%Y-%m-%dT%H:%M:%S.%3NZ)
-	run bash -c "envelope r13 slow-stream '$GPT' | jq -c --arg d '$dl' '.deadline = \$d' | art-remote -r '$R'"
+	# 400 ms between 20-character chunks; the deadline (set just before art-remote starts)
+	# falls after the first chunks and before the end
+	run bash -c "envelope r13 slow-stream '$GPT' |
+		jq -c '.deadline = (now + 1.5 | (floor | todate | .[0:19]) + \".\" + ((. * 1000 | floor) % 1000 + 1000 | tostring | .[1:]) + \"Z\")' |
+		art-remote -r '$R'"
 	[ "$status" -eq 1 ]
 	[ "$(echo "$output" | jq -r '[.error.code, .output.finish_reason] | @tsv')" = "$(printf 'deadline_exceeded\tdeadline')" ]
 	text=$(echo "$output" | jq -r .output.text)

@@ -29,7 +29,7 @@ stop_mock() {
 }
 
 # write_routes FILE: models on the mock (openai "gpt", "gpt-500", ollama "oll"), a model on
-# a closed port ("down"), a breaker of 2 failures / 1 s cooldown, and budgets.
+# a closed port ("down"), a breaker of 2 failures / 2 s cooldown, and budgets.
 write_routes() {
 	local f=$1 down
 	down=$(free_port)
@@ -37,7 +37,7 @@ write_routes() {
 {
   "version": 1,
   "strategy": "priority",
-  "breaker": { "failures": 2, "window": "60s", "cooldown": "1s" },
+  "breaker": { "failures": 2, "window": "60s", "cooldown": "2s" },
   "models": [
     { "name": "down", "provider": "openai", "endpoint": "http://127.0.0.1:$down/v1", "model": "gpt-down",
       "capabilities": { "tools": true, "json": true, "context": 8000, "max_output": 1000 },

@@ -82,10 +82,11 @@ setup() {
 	done
 	# 2 failures in the window: both breakers are open now
 	art new --id b3 --tenant acme hello | art-route -r "$R" -s "$S" >"$BATS_TEST_TMPDIR/r3"
+	jq -c .route "$BATS_TEST_TMPDIR/r3"
 	[ "$(jq -r .route.model "$BATS_TEST_TMPDIR/r3")" = gpt ]
 	jq -r '.route.rejected[] | "\(.model): \(.reason)"' "$BATS_TEST_TMPDIR/r3" | grep -q '^down: circuit breaker open for'
 	jq -r '.route.rejected[] | "\(.model): \(.reason)"' "$BATS_TEST_TMPDIR/r3" | grep -q '^gpt-500: circuit breaker open for'
-	sleep 1.1
+	sleep 2.1
 	# cooldown over: half-open, the down model is picked again (one probe)
 	art new --id b4 --tenant acme hello | art-route -r "$R" -s "$S" >"$BATS_TEST_TMPDIR/r4"
 	[ "$(jq -r .route.model "$BATS_TEST_TMPDIR/r4")" = down ]
