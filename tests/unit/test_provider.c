@@ -3,6 +3,16 @@
 #include "err.h"
 #include "provider.h"
 #include "t.h"
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
 
 typedef struct {
 	const char *name;
@@ -138,6 +148,84 @@ static const body_case body_cases[] = {
 	 "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"w\",\"arguments\":{\"k\":1}}}]}]}"},
 };
 
+/* art_provider_run (the batch API art-infer calls) against aimock on 127.0.0.1, when
+ * the npm test peers are installed (tests/npm-setup); skipped otherwise. */
+static void test_batch(void)
+{
+	const char *mock = "tests/node_modules/.bin/llmock";
+	if (access(mock, X_OK) != 0) {
+		T_SKIP("aimock not installed (tests/npm-setup)");
+		return;
+	}
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t al = sizeof a;
+	bind(fd, (struct sockaddr *)&a, sizeof a);
+	getsockname(fd, (struct sockaddr *)&a, &al);
+	close(fd);
+	char port[16];
+	snprintf(port, sizeof port, "%d", ntohs(a.sin_port));
+	char *argv[] = {(char *)mock, "-h", "127.0.0.1", "-p", port, "-f", "tests/fixtures/aimock/remote.json",
+			"--log-level", "silent", NULL};
+	pid_t pid;
+	if (posix_spawn(&pid, mock, NULL, NULL, argv, environ) != 0) {
+		T_OK(0, "spawn aimock");
+		return;
+	}
+	char url[128];
+	snprintf(url, sizeof url, "http://127.0.0.1:%s/health", port);
+	int up = 0;
+	for (int i = 0; i < 200 && !up; i++) {
+		CURL *c = curl_easy_init();
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+		up = curl_easy_perform(c) == CURLE_OK;
+		curl_easy_cleanup(c);
+		if (!up)
+			usleep(50000);
+	}
+	T_OK(up, "aimock is up on port %s", port);
+	const char *q[] = {"hello", "weather", "hello", "rate-limit-always"};
+	const char *route[] = {
+		"{\"provider\":\"openai\",\"model\":\"m1\",\"endpoint\":\"http://127.0.0.1:%s/v1\"}",
+		"{\"provider\":\"ollama\",\"model\":\"m2\",\"endpoint\":\"http://127.0.0.1:%s\"}",
+		"{\"provider\":\"local\",\"model\":\"m3\",\"endpoint\":\"x.gguf\"}",
+		"{\"provider\":\"openai\",\"model\":\"m4\",\"endpoint\":\"http://127.0.0.1:%s/v1\"}",
+	};
+	cJSON *envs[4];
+	for (int i = 0; i < 4; i++) {
+		char js[512], rj[256];
+		snprintf(rj, sizeof rj, route[i], port);
+		snprintf(js, sizeof js, "{\"art\":1,\"id\":\"b%d\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}],\"route\":%s}", i, q[i], rj);
+		envs[i] = cJSON_Parse(js);
+	}
+	art_provider_opts o;
+	art_provider_opts_defaults(&o);
+	o.stage = "test";
+	o.parallel = 2;
+	o.retries = 0;
+	art_provider *p;
+	char err[200];
+	T_EQ_INT(art_provider_new(&p, &o, err, sizeof err), ART_OK, "provider_new");
+	T_OK(art_provider_handles(envs[0]) && !art_provider_handles(envs[2]), "handles remote routes only");
+	T_EQ_INT(art_provider_run(p, envs, 4), ART_OK, "run 4 envelopes, 2 at a time");
+	T_EQ_INT(art_provider_pending(p), 0, "nothing pending afterwards");
+	art_provider_free(p);
+	const cJSON *o0 = cJSON_GetObjectItemCaseSensitive(envs[0], "output");
+	T_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o0, "text")), "Hello from the mock.", "openai answer");
+	const cJSON *o1 = cJSON_GetObjectItemCaseSensitive(envs[1], "output");
+	const cJSON *tc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o1, "tool_calls"), 0);
+	T_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tc, "name")), "get_weather", "ollama tool call");
+	T_OK(!cJSON_GetObjectItemCaseSensitive(envs[2], "output") && !cJSON_GetObjectItemCaseSensitive(envs[2], "events"),
+	     "local route left unchanged");
+	const cJSON *e3 = cJSON_GetObjectItemCaseSensitive(envs[3], "error");
+	T_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e3, "code")), "rate_limited", "429 without retries: rate_limited");
+	for (int i = 0; i < 4; i++)
+		cJSON_Delete(envs[i]);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof parse_cases / sizeof *parse_cases; i++) {
@@ -177,5 +265,6 @@ int main(void)
 			T_OK(a > costs[i].want - 1e-12 && a < costs[i].want + 1e-12, "cost %zu: %g == %g", i, a, costs[i].want);
 		cJSON_Delete(u);
 	}
+	test_batch();
 	return T_DONE();
 }
