@@ -550,7 +550,7 @@ static void succeed(job *j, cJSON *out, int64_t ttft_mono)
 	if (ttft_mono > 0)
 		cJSON_AddNumberToObject(t, "ttft_ms", (double)(ttft_mono - j->start_mono) / 1000.0);
 	cJSON_AddNumberToObject(t, "total_ms", total_ms);
-	if (outt > 0 && ttft_mono > 0 && now_mono > ttft_mono)
+	if (outt > 0 && ttft_mono > 0 && now_mono - ttft_mono >= 1000) /* at least 1 ms of generation */
 		cJSON_AddNumberToObject(t, "tokens_per_s", outt / ((double)(now_mono - ttft_mono) / 1e6));
 	cJSON_AddNumberToObject(t, "attempts", j->attempts);
 	cJSON_DeleteItemFromObjectCaseSensitive(j->env, "output");

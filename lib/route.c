@@ -633,10 +633,10 @@ static void reject(art_route_cand *c, const char *fmt, ...)
 	c->accepted = 0;
 }
 
-static const art_route_decision *sort_ctx;
-static int cmp_cand(const void *a, const void *b)
+static int cmp_cand(const void *a, const void *b, void *ctx)
 {
-	const art_route_cand *x = &sort_ctx->cands[*(const size_t *)a], *y = &sort_ctx->cands[*(const size_t *)b];
+	const art_route_decision *d = ctx;
+	const art_route_cand *x = &d->cands[*(const size_t *)a], *y = &d->cands[*(const size_t *)b];
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
 	if (x->model->priority != y->model->priority)
@@ -814,9 +814,7 @@ int art_route_decide(const art_route_config *c, art_health *health, const cJSON 
 		default: cd->key = -cd->model->priority; break;
 		}
 	}
-	sort_ctx = d;
-	qsort(d->order, d->naccepted, sizeof *d->order, cmp_cand);
-	sort_ctx = NULL;
+	qsort_r(d->order, d->naccepted, sizeof *d->order, cmp_cand, d);
 	return ART_OK;
 }
 

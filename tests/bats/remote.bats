@@ -108,6 +108,13 @@ setup() {
 	[ "$(echo "$output" | jq -r '[.events[].attrs.error] | join(",")')" = "bad_response,bad_response" ]
 }
 
+@test "disconnected response (chaos): network_error, retried, then the error" {
+	run bash -c "envelope r14 disconnect '$GPT' | art-remote -r '$R' --retries 1 --backoff 10"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r '.error.code')" = network_error ]
+	[ "$(echo "$output" | jq -r '[.events[].attrs.outcome] | join(",")')" = "retry,failed" ]
+}
+
 @test "truncated SSE stream (no [DONE]): stream_truncated" {
 	run bash -c "envelope r12 truncated '$GPT' | art-remote -r '$R' --retries 0"
 	[ "$status" -eq 1 ]

@@ -14,7 +14,7 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 "$NPM_BIN/llmock" -h 127.0.0.1 -p "$port" -f tests/fixtures/aimock/bench.json --chaos-latency 100 \
 	--log-level silent --journal-max 1 >"$tmp/mock.log" 2>&1 &
 pid=$!
@@ -26,11 +26,11 @@ seq "$N" | sed 's/^/question /' | "$BIN/art" new --lines --id bench |
 start=$(date +%s.%N)
 "$BIN/art-remote" --parallel "$PAR" <"$tmp/in.jsonl" >"$tmp/out.jsonl"
 end=$(date +%s.%N)
-wall=$(echo "$end - $start" | bc)
+wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
 
 lines=$(wc -l <"$tmp/out.jsonl")
 ok=$(jq -r 'select(.status == "ok" and .output.text == "A short benchmark answer.") | .id' "$tmp/out.jsonl" | wc -l)
 inorder=$(jq -r .id "$tmp/out.jsonl" | diff -q - <(jq -r .id "$tmp/in.jsonl") >/dev/null && echo yes || echo no)
 printf 'bench_remote: %d envelopes, --parallel %d, 100 ms server latency: wall %.2f s, %d lines, %d ok, in order: %s\n' \
 	"$N" "$PAR" "$wall" "$lines" "$ok" "$inorder"
-[ "$lines" -eq "$N" ] && [ "$ok" -eq "$N" ] && [ "$inorder" = yes ] && [ "$(echo "$wall < 4" | bc)" -eq 1 ]
+[ "$lines" -eq "$N" ] && [ "$ok" -eq "$N" ] && [ "$inorder" = yes ] && awk -v w="$wall" 'BEGIN { exit !(w < 4) }'
