@@ -5,6 +5,7 @@
 #include "health.h"
 #include "route.h"
 #include "t.h"
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *config_json =
@@ -165,6 +166,49 @@ static void test_schema_text(void)
 	fclose(f);
 	buf[n] = 0;
 	T_OK(!strcmp(buf, art_route_schema_text()), "built-in routes schema == schemas/routes.schema.json");
+}
+
+/* Several processes writing one state file at once: no write is lost. */
+static void test_processes(const char *path)
+{
+	enum { PROCS = 4, EACH = 50 };
+	int64_t now = 1795485325LL * 1000000;
+	art_health_breaker_cfg bc = {.failures = 1000000, .window_us = 3600000000LL, .cooldown_us = 1000000};
+	pid_t kids[PROCS];
+	char side[300];
+	unlink(path); /* the processes create the file together */
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+	for (int k = 0; k < PROCS; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			art_health *h;
+			char err[200];
+			int bad = art_health_open(path, &h, err, sizeof err) != ART_OK;
+			for (int i = 0; i < EACH && !bad; i++) {
+				bad |= art_health_spend_record(h, "multi", "USD", 0.125, now) != ART_OK;
+				bad |= art_health_record(h, "mp", 0, 10, now, &bc) != ART_OK;
+			}
+			art_health_close(h);
+			_exit(bad);
+		}
+	}
+	int ok = 1;
+	for (int k = 0; k < PROCS; k++) {
+		int st = 1;
+		waitpid(kids[k], &st, 0);
+		ok &= WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	T_OK(ok, "%d processes x %d writes each succeeded", PROCS, EACH);
+	art_health *h;
+	char err[200];
+	art_health_open(path, &h, err, sizeof err);
+	double s = 0;
+	art_health_spend_get(h, "multi", "total", &s);
+	T_OK(s == PROCS * EACH * 0.125, "no spend lost: %g == %g", s, PROCS * EACH * 0.125);
+	art_health_close(h);
 }
 
 static void test_health(const char *path)
@@ -368,6 +412,7 @@ int main(void)
 	snprintf(path, sizeof path, "%s/art-test-health-%d.db", tmp && *tmp ? tmp : "/tmp", (int)getpid());
 	unlink(path);
 	test_health(path);
+	test_processes(path);
 	unlink(path);
 	snprintf(wal, sizeof wal, "%s-wal", path);
 	unlink(wal);
