@@ -6,7 +6,6 @@
 #include "health.h"
 #include "provider.h"
 #include "route.h"
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,56 +37,14 @@ static const art_cmd cmd = {
 	opts, NULL,
 };
 
-/* ---- reader thread: envelopes from stdin into a bounded queue ---- */
-typedef struct {
-	cJSON *env;
-	int bad;
-} item;
-
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	item *q;
-	size_t head, len, cap;
-	int eof, ioerr, stop;
-	art_env_reader *r;
-	art_provider *p;
-} rq = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-
-static void *reader_main(void *arg)
+/* Envelopes the providers do not take: an ok one without a route is no_route; the rest
+ * (routed to local) pass through unchanged. */
+static int not_remote(void *ctx, cJSON *env, uint64_t line)
 {
-	(void)arg;
-	for (;;) {
-		cJSON *env;
-		int bad = 0;
-		int rc = art_env_read(rq.r, &env, &bad);
-		pthread_mutex_lock(&rq.mu);
-		if (rc <= 0) {
-			rq.eof = 1;
-			rq.ioerr = rc < 0;
-			pthread_mutex_unlock(&rq.mu);
-			art_provider_wakeup(rq.p);
-			return NULL;
-		}
-		while (rq.len == rq.cap && !rq.stop)
-			pthread_cond_wait(&rq.cv, &rq.mu);
-		if (rq.stop) {
-			pthread_mutex_unlock(&rq.mu);
-			cJSON_Delete(env);
-			return NULL;
-		}
-		rq.q[(rq.head + rq.len) % rq.cap] = (item){env, bad};
-		rq.len++;
-		pthread_mutex_unlock(&rq.mu);
-		art_provider_wakeup(rq.p);
-	}
+	if (!cJSON_GetObjectItemCaseSensitive(env, "route"))
+		art_env_set_error(env, ART_ERR_NO_ROUTE, STAGE, NULL, "no route: run art-route before %s", STAGE);
+	return ART_OK;
 }
-
-/* ---- main loop: submit in order, write in order ---- */
-typedef struct {
-	cJSON *env;
-	int done;
-} slot;
 
 int main(int argc, char **argv)
 {
@@ -116,97 +73,10 @@ int main(int argc, char **argv)
 	art_provider *p;
 	if (art_provider_new(&p, &po, err, sizeof err) != ART_OK)
 		art_die(ART_EXIT_INTERNAL, "%s", err);
-	art_env_writer *w;
-	size_t window = (size_t)o.parallel;
-	slot *slots = calloc(window, sizeof *slots);
-	rq.cap = window;
-	rq.q = calloc(rq.cap, sizeof *rq.q);
-	rq.p = p;
-	if (!slots || !rq.q || art_env_reader_new(&rq.r, stdin, STAGE) != ART_OK ||
-	    art_env_writer_new(&w, stdout) != ART_OK)
-		art_die(ART_EXIT_INTERNAL, "out of memory");
-	pthread_t th;
-	if (pthread_create(&th, NULL, reader_main, NULL))
-		art_die(ART_EXIT_INTERNAL, "cannot start the reader thread");
-
-	art_env_stats st = {0};
-	size_t head = 0, used = 0; /* ring of slots in input order */
-	int rc = ART_OK, eof = 0;
-	while (rc == ART_OK) {
-		/* take input while there is room */
-		pthread_mutex_lock(&rq.mu);
-		while (rq.len && used < window) {
-			item it = rq.q[rq.head];
-			rq.head = (rq.head + 1) % rq.cap;
-			rq.len--;
-			size_t s = (head + used++) % window;
-			slots[s] = (slot){it.env, 0};
-			st.in++;
-			pthread_mutex_unlock(&rq.mu);
-			if (it.bad) {
-				st.bad++;
-				slots[s].done = 1;
-			} else if (art_env_status_get(it.env) == ART_ENV_OK &&
-				   !cJSON_GetObjectItemCaseSensitive(it.env, "route")) {
-				art_env_set_error(it.env, ART_ERR_NO_ROUTE, STAGE, NULL,
-						  "no route: run art-route before %s", STAGE);
-				slots[s].done = 1;
-			} else if (art_provider_submit(p, it.env, &slots[s]) != ART_OK) {
-				art_env_set_error(it.env, ART_ERR_STAGE, STAGE, NULL, "out of memory");
-				slots[s].done = 1;
-			}
-			pthread_mutex_lock(&rq.mu);
-		}
-		eof = rq.eof && !rq.len;
-		if (rq.eof && rq.ioerr && !rq.len)
-			rc = ART_EIO;
-		pthread_cond_broadcast(&rq.cv);
-		pthread_mutex_unlock(&rq.mu);
-
-		cJSON *env;
-		void *tag;
-		while (art_provider_next(p, &env, &tag))
-			((slot *)tag)->done = 1;
-		/* write finished envelopes in input order */
-		while (used && slots[head].done) {
-			cJSON *e = slots[head].env;
-			if (art_env_status_get(e) == ART_ENV_ERROR)
-				st.errors++;
-			int wrc = art_env_write(w, e);
-			cJSON_Delete(e);
-			slots[head].env = NULL;
-			head = (head + 1) % window;
-			used--;
-			if (wrc != ART_OK) {
-				st.epipe = art_cli_epipe();
-				rc = st.epipe ? ART_OK : ART_EIO;
-				goto out;
-			}
-			st.out++;
-		}
-		if (eof && !used)
-			break;
-		if (art_provider_poll(p, 200) != ART_OK) {
-			art_warn("curl failed");
-			rc = ART_EIO;
-		}
-	}
-out:
-	pthread_mutex_lock(&rq.mu);
-	rq.stop = 1;
-	pthread_cond_broadcast(&rq.cv);
-	pthread_mutex_unlock(&rq.mu);
-	if (eof || rc != ART_OK) {
-		/* the reader may still block in read on a closed pipeline; don't wait for it */
-		if (eof)
-			pthread_join(th, NULL);
-		else
-			pthread_detach(th);
-	}
-	art_env_writer_flush(w);
+	art_env_filter other = {.stage = STAGE, .fn = not_remote};
+	art_env_stats st;
+	int rc = art_provider_filter_run(p, &other, stdin, stdout, &st);
 	art_provider_free(p);
-	for (size_t i = 0; i < used; i++)
-		cJSON_Delete(slots[(head + i) % window].env);
 	art_health_close(health);
 	art_route_config_close(cfg);
 	art_exit(art_env_exit_code(rc, &st));

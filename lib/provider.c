@@ -151,6 +151,24 @@ void art_provider_free(art_provider *p)
 	free(p);
 }
 
+int art_provider_parallel(const art_provider *p) { return p->o.parallel; }
+
+void art_provider_cancel(art_provider *p)
+{
+	for (size_t i = 0; i < p->njobs; i++) {
+		if (p->jobs[i]->running)
+			p->running--;
+		job_free(p->jobs[i]);
+	}
+	p->njobs = 0;
+	while (p->done_head) {
+		job *j = p->done_head;
+		p->done_head = j->next;
+		job_free(j);
+	}
+	p->done_tail = NULL;
+}
+
 size_t art_provider_pending(const art_provider *p)
 {
 	size_t n = p->njobs;

@@ -24,11 +24,13 @@
  */
 #ifndef ART_PROVIDER_H
 #define ART_PROVIDER_H
+#include "env.h"
 #include "health.h"
 #include "route.h"
 #include <cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Stable error codes this module writes (error.code, and attrs.error on attempts). */
 #define ART_PROV_ERR_RATE_LIMITED "rate_limited"       /* HTTP 429 */
@@ -77,8 +79,23 @@ int art_provider_next(art_provider *p, cJSON **env, void **tag);
 size_t art_provider_pending(const art_provider *p);
 /* Makes a poll in another thread return early.  Thread-safe. */
 void art_provider_wakeup(art_provider *p);
+/* Most envelopes in flight (opts.parallel). */
+int art_provider_parallel(const art_provider *p);
+/* Abandons every pending envelope (transfers stopped); none comes back from _next.  The
+ * envelopes themselves are not touched: they stay the submitter's. */
+void art_provider_cancel(art_provider *p);
 /* Runs n envelopes to completion, at most opts.parallel at once, in place.  ART_OK or ART_EIO. */
 int art_provider_run(art_provider *p, cJSON **envs, size_t n);
+
+/* The filter loop with remote envelopes in flight (what art-remote runs, and art-infer
+ * for mixed local/remote input): a reader thread reads in, envelopes art_provider_handles
+ * accepts are submitted (at most opts.parallel waiting for output at once, which keeps
+ * input order), every other line is given to other->fn on this thread (when other and
+ * other->fn are set; same contract as in art_env_filter_run: status ok only unless
+ * all_status), and one line per input line is written in input order.  other->stage
+ * names the stage for bad input.  Returns and fills st like art_env_filter_run. */
+int art_provider_filter_run(art_provider *p, const art_env_filter *other, FILE *in, FILE *out,
+			    art_env_stats *st);
 
 /* The provider request body for env (messages, context, tools, params, response_schema).
  * NULL on ENOMEM. */

@@ -203,3 +203,15 @@ setup() {
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"models"* ]]
 }
+
+@test "answers stream out while input is still open; a closed output ends it cleanly" {
+	start=$(date +%s%N)
+	{ envelope s1 hello "$OLL"; sleep 2; envelope s2 hello "$OLL"; } | art-remote -r "$R" |
+		while read -r l; do echo "$(( ($(date +%s%N) - start) / 1000000 )) $(echo "$l" | jq -r .id)"; done >"$BATS_TEST_TMPDIR/t"
+	[ "$(awk '{print $2}' "$BATS_TEST_TMPDIR/t" | tr '\n' ' ')" = "s1 s2 " ]
+	[ "$(awk 'NR == 1 {print $1}' "$BATS_TEST_TMPDIR/t")" -lt 1800 ]
+	seq 50 | art new --lines --id x --tenant acme | jq -c --argjson r "$OLL" '.route = $r' >"$BATS_TEST_TMPDIR/in"
+	run bash -c "art-remote -r '$R' -p 4 <'$BATS_TEST_TMPDIR/in' | head -1 | jq -r .output.text; exit \${PIPESTATUS[0]}"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Hello from the mock." ]
+}
