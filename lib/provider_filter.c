@@ -22,6 +22,7 @@ typedef struct {
 	item *q;
 	size_t head, len, cap;
 	int eof, ioerr, stop;
+	int in_read; /* the reader is inside art_env_read (may block there for ever) */
 	art_env_reader *r;
 	art_provider *p;
 } rqueue;
@@ -29,11 +30,19 @@ typedef struct {
 static void *reader_main(void *arg)
 {
 	rqueue *rq = arg;
+	pthread_mutex_lock(&rq->mu);
 	for (;;) {
 		cJSON *env;
 		int bad = 0;
+		if (rq->stop) {
+			pthread_mutex_unlock(&rq->mu);
+			return NULL;
+		}
+		rq->in_read = 1;
+		pthread_mutex_unlock(&rq->mu);
 		int rc = art_env_read(rq->r, &env, &bad);
 		pthread_mutex_lock(&rq->mu);
+		rq->in_read = 0;
 		if (rc <= 0) {
 			rq->eof = 1;
 			rq->ioerr = rc < 0;
@@ -50,7 +59,6 @@ static void *reader_main(void *arg)
 		}
 		rq->q[(rq->head + rq->len) % rq->cap] = (item){env, bad, art_env_reader_line(rq->r)};
 		rq->len++;
-		pthread_mutex_unlock(&rq->mu);
 		art_provider_wakeup(rq->p);
 	}
 }
@@ -176,7 +184,7 @@ out:
 	pthread_mutex_lock(&rq.mu);
 	rq.stop = 1;
 	pthread_cond_broadcast(&rq.cv);
-	int reader_done = rq.eof;
+	int reader_done = rq.eof || !rq.in_read; /* not blocked in a read: it sees stop */
 	pthread_mutex_unlock(&rq.mu);
 	/* envelopes still in flight (the output closed): abandon them before freeing */
 	art_provider_cancel(p);
