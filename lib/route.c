@@ -679,6 +679,7 @@ int art_route_decide(const art_route_config *c, art_health *health, const cJSON 
 	d->est_input_tokens = art_route_estimate_tokens(env);
 	int64_t deadline = 0;
 	int has_deadline = art_env_deadline(env, &deadline) == ART_OK;
+	d->deadline_passed = has_deadline && deadline <= now_us;
 	const cJSON *tent = tenant_entry(c, tenant);
 	const cJSON *tb = cJSON_GetObjectItemCaseSensitive(tent, "boundaries");
 	const cJSON *rb = risk && c->risk_boundaries ? cJSON_GetObjectItemCaseSensitive(c->risk_boundaries, risk) : NULL;
@@ -864,7 +865,10 @@ int art_route_apply(const art_route_decision *d, cJSON *env, const char *stage)
 		cJSON *details = cJSON_CreateObject();
 		cJSON_AddItemToObject(details, "rejected", rejected_json(d));
 		cJSON_DeleteItemFromObjectCaseSensitive(env, "route");
-		art_env_set_error(env, ART_ERR_NO_ROUTE, stage, details, "%s", msg);
+		if (d->deadline_passed)
+			art_env_set_error(env, ART_ERR_DEADLINE, stage, details, "deadline passed before routing; %s", msg);
+		else
+			art_env_set_error(env, ART_ERR_NO_ROUTE, stage, details, "%s", msg);
 		free(msg);
 		return ART_ENOENT;
 	}

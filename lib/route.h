@@ -99,6 +99,7 @@ typedef struct {
 	enum art_route_strategy strategy;
 	int64_t est_input_tokens, max_output_tokens;
 	const char *rule;        /* name of the rule that matched, or NULL */
+	int deadline_passed;     /* the envelope's deadline is already over */
 } art_route_decision;
 
 /* Decides for env at now_us.  health may be NULL (no state: breakers unknown, priced
@@ -110,7 +111,7 @@ int art_route_decide(const art_route_config *c, art_health *health, const cJSON 
 		     art_route_decision *d);
 void art_route_decision_free(art_route_decision *d);
 /* Writes env.route from the decision, or sets error no_route (details.rejected lists
- * every model and why).  ART_OK, ART_ENOENT (no route: error set), or ART_ENOMEM. */
+ * every model and why; deadline_exceeded instead when the deadline is already over).  ART_OK, ART_ENOENT (no route: error set), or ART_ENOMEM. */
 int art_route_apply(const art_route_decision *d, cJSON *env, const char *stage);
 /* Human-readable decision table (one line per model), malloc'd; NULL on ENOMEM. */
 char *art_route_explain(const art_route_decision *d, const cJSON *env);

@@ -76,6 +76,8 @@ static const case_t cases[] = {
 	 ART_ROUTE_STRATEGY_DEFAULT, STATE, "eu-big us-fast ws-ollama", "tiny-local", "context 512 <"},
 	{"deadline unreachable at expected latency", ENV(",\"tenant\":\"globex\",\"deadline\":\"+400\""),
 	 ART_ROUTE_STRATEGY_DEFAULT, STATE, "us-fast tiny-local", "eu-big", "expected latency 800 ms"},
+	{"deadline already over", ENV(",\"tenant\":\"globex\",\"deadline\":\"+-5\""),
+	 ART_ROUTE_STRATEGY_DEFAULT, STATE, "", "tiny-local", "deadline in"},
 	{"max_tokens 4000 leaves only eu-big", ENV(",\"tenant\":\"acme\",\"params\":{\"max_tokens\":4000}"),
 	 ART_ROUTE_STRATEGY_DEFAULT, STATE, "eu-big", NULL, NULL},
 };
@@ -327,7 +329,9 @@ int main(void)
 				 "%s: one rejected entry per rejected model", c->name);
 		} else {
 			T_EQ_INT(rc, ART_ENOENT, "%s: no route", c->name);
-			T_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")), "no_route", "%s: error no_route", c->name);
+			T_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(error, "code")),
+				 d.deadline_passed ? "deadline_exceeded" : "no_route", "%s: error code", c->name);
+			T_EQ_INT(d.deadline_passed, strstr(c->name, "deadline") != NULL, "%s: deadline_passed", c->name);
 			T_OK(route == NULL, "%s: no route field", c->name);
 		}
 		art_route_decision_free(&d);
