@@ -19,6 +19,8 @@ typedef struct {
 	const char *upstream; /* model id sent */
 	const char *endpoint; /* base URL */
 	const art_route_model *cfg; /* NULL without a routes config entry */
+	art_route_model price;      /* prices: the config's, else route's "price" */
+	int priced;                 /* 1 when price is known */
 } cand;
 
 typedef struct job job;
@@ -554,14 +556,14 @@ static void succeed(job *j, cJSON *out, int64_t ttft_mono)
 	const cJSON *ot = cJSON_GetObjectItemCaseSensitive(u, "output_tokens");
 	double outt = cJSON_IsNumber(ot) ? ot->valuedouble : 0;
 	double amount = -1;
-	if (c->cfg && u && art_provider_cost(c->cfg, u, &amount) == ART_OK) {
+	if (c->priced && u && art_provider_cost(&c->price, u, &amount) == ART_OK) {
 		cJSON *co = cJSON_AddObjectToObject(out, "cost");
 		cJSON_AddNumberToObject(co, "amount", amount);
-		cJSON_AddStringToObject(co, "currency", c->cfg->currency);
+		cJSON_AddStringToObject(co, "currency", c->price.currency);
 		cJSON *pm = cJSON_AddObjectToObject(co, "per_million");
-		cJSON_AddNumberToObject(pm, "input", c->cfg->price_in);
-		cJSON_AddNumberToObject(pm, "output", c->cfg->price_out);
-		cJSON_AddNumberToObject(pm, "cached", c->cfg->price_cached);
+		cJSON_AddNumberToObject(pm, "input", c->price.price_in);
+		cJSON_AddNumberToObject(pm, "output", c->price.price_out);
+		cJSON_AddNumberToObject(pm, "cached", c->price.price_cached);
 	}
 	cJSON *t = cJSON_AddObjectToObject(out, "timing");
 	cJSON_AddNumberToObject(t, "queue_ms", (double)(j->start_mono - j->submit_mono) / 1000.0);
@@ -577,7 +579,7 @@ static void succeed(job *j, cJSON *out, int64_t ttft_mono)
 	health_note(j, 1, total_ms);
 	if (p->o.health && amount > 0) {
 		const char *tenant = str_field(j->env, "tenant");
-		(void)art_health_spend_record(p->o.health, tenant ? tenant : "", c->cfg->currency, amount, art_clock_now_us());
+		(void)art_health_spend_record(p->o.health, tenant ? tenant : "", c->price.currency, amount, art_clock_now_us());
 	}
 	finish(j);
 }
@@ -668,6 +670,24 @@ static int add_cand(job *j, size_t *n, const art_provider_opts *o, const cJSON *
 	cd->cfg = m && m->provider == k ? m : NULL;
 	cd->upstream = cd->cfg ? cd->cfg->upstream : name;
 	cd->endpoint = cd->cfg ? cd->cfg->endpoint : str_field(c, "endpoint");
+	if (cd->cfg) {
+		cd->price = *cd->cfg;
+		cd->priced = 1;
+	} else {
+		/* the price table art-route copied into the route */
+		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(c, "price");
+		const cJSON *pi = cJSON_GetObjectItemCaseSensitive(pr, "input");
+		const cJSON *po = cJSON_GetObjectItemCaseSensitive(pr, "output");
+		const cJSON *pc = cJSON_GetObjectItemCaseSensitive(pr, "cached");
+		const char *cur = str_field(pr, "currency");
+		if (cJSON_IsNumber(pi) && cJSON_IsNumber(po) && pi->valuedouble >= 0 && po->valuedouble >= 0) {
+			cd->price.price_in = pi->valuedouble;
+			cd->price.price_out = po->valuedouble;
+			cd->price.price_cached = cJSON_IsNumber(pc) && pc->valuedouble >= 0 ? pc->valuedouble : pi->valuedouble;
+			cd->price.currency = cur ? cur : "USD";
+			cd->priced = 1;
+		}
+	}
 	return 1;
 }
 

@@ -834,6 +834,11 @@ static cJSON *cand_json(const art_route_model *m)
 	cJSON_AddStringToObject(o, "provider", art_route_provider_name(m->provider));
 	cJSON_AddStringToObject(o, "model", m->name);
 	cJSON_AddStringToObject(o, "endpoint", m->endpoint);
+	cJSON *pr = cJSON_AddObjectToObject(o, "price"); /* per million tokens, for re-pricing */
+	cJSON_AddNumberToObject(pr, "input", m->price_in);
+	cJSON_AddNumberToObject(pr, "output", m->price_out);
+	cJSON_AddNumberToObject(pr, "cached", m->price_cached);
+	cJSON_AddStringToObject(pr, "currency", m->currency);
 	return o;
 }
 

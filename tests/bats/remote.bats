@@ -48,6 +48,14 @@ setup() {
 	[ "$output" = "$(printf '1000\n0\n0.00104')" ]
 }
 
+@test "without a routes config the price table comes from the route (art-route writes it)" {
+	run bash -c "envelope r3b hello '{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\",\"endpoint\":\"http://127.0.0.1:$MOCK_PORT/v1\",\"price\":{\"input\":2,\"output\":10,\"currency\":\"EUR\"}}' |
+		art-remote | jq -r '[.output.cost.amount, .output.cost.currency, .output.cost.per_million.cached] | @tsv'"
+	[ "$status" -eq 0 ]
+	# (9 * 2 + 5 * 10) / 1e6; cached defaults to the input price
+	[ "$output" = "$(printf '6.8e-05\tEUR\t2')" ]
+}
+
 @test "ollama NDJSON: tool call with object arguments" {
 	run bash -c "envelope r4 weather '$OLL' | art-remote -r '$R' | jq -c '[.status, .output.finish_reason, .output.tool_calls[0].name, .output.tool_calls[0].arguments]'"
 	[ "$status" -eq 0 ]
