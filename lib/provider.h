@@ -120,9 +120,8 @@ void art_provider_parser_free(art_provider_parser *ps);
  * ART_EFORMAT with a reason kept for _finish. */
 int art_provider_parser_feed(art_provider_parser *ps, const char *data, size_t n, int64_t now_us);
 /* Ends the response and writes output fields (text, tool_calls, finish_reason, usage)
- * into out.  ART_OK; ART_EFORMAT (malformed: reason in err); ART_EAGAIN-like ART_ETIMEOUT
- * is never returned here; ART_ENOENT when the stream ended before its end marker (what
- * arrived is still written).  *ttft_us is the time of the first content (0 if none). */
+ * into out.  ART_OK; ART_EFORMAT (malformed: reason in err); ART_ENOENT when the stream
+ * ended before its end marker (what arrived is still written, reason in err).  *ttft_us is the time of the first content (0 if none). */
 int art_provider_parser_finish(art_provider_parser *ps, cJSON *out, int64_t *ttft_us,
 			       char *err, size_t errsz);
 #endif
