@@ -146,4 +146,20 @@ void art_tool_runner_free(art_tool_runner *r);
 int art_tool_runner_process(void *runner, cJSON *env, uint64_t line);
 /* MCP server processes started so far (all servers). */
 unsigned art_tool_runner_mcp_starts(const art_tool_runner *r);
+/* Audit rows written so far with this decision (NULL: all); negative on error. */
+long long art_tool_runner_audit_count(art_tool_runner *r, const char *decision);
+
+/* ---- MCP servers from the registry ---- */
+struct art_mcp;
+/* Connects to servers.NAME (stdio: command resolved like exec argv, env names copied,
+ * set_env added; http: url and headers, {env, prefix} header values from the
+ * environment).  version NULL asks for the newest.  *out is the caller's (art_mcp_close). */
+int art_tool_mcp_connect(const art_tool_registry *reg, const char *server, const char *version,
+			 struct art_mcp **out, char *err, size_t errsz);
+/* tools/list answers -> registry entries {"tools": [...]} of kind mcp for server:
+ * names prefixed (prefix may be NULL), scopes as given (NULL: {"mcp:SERVER"}), risk
+ * from annotations (readOnlyHint low, destructiveHint high, else medium), idempotent
+ * from idempotentHint.  A new document for the caller. */
+cJSON *art_tool_mcp_entries(const cJSON *tools, const char *server, const char *prefix,
+			    const char *const *scopes, size_t nscopes);
 #endif

@@ -153,6 +153,18 @@ int art_tool_db_claim(art_tool_db *d, const char *key, const char *tenant, const
 	return exec(d, "COMMIT") ? ART_EIO : ART_TOOL_CLAIM_NEW;
 }
 
+int art_tool_db_release(art_tool_db *d, const char *key)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(d->db, "DELETE FROM calls WHERE key=?1 AND state='running'", -1, &s,
+			       NULL) != SQLITE_OK)
+		return ART_EIO;
+	bind_text(s, 1, key);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? ART_OK : ART_EIO;
+}
+
 int art_tool_db_finish(art_tool_db *d, const char *key, const cJSON *result, int64_t now_us)
 {
 	char *txt = cJSON_PrintUnformatted(result);

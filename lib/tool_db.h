@@ -40,6 +40,8 @@ void art_tool_db_close(art_tool_db *db);
  * art_tool_claim, or a negative status on a database error. */
 int art_tool_db_claim(art_tool_db *db, const char *key, const char *tenant, const char *tool,
 		      const char *call_id, const char *args_sha256, int64_t now_us, cJSON **stored);
+/* Gives back a claim whose call never started (refused after the claim). */
+int art_tool_db_release(art_tool_db *db, const char *key);
 /* Records the finished tool result for a claimed key. */
 int art_tool_db_finish(art_tool_db *db, const char *key, const cJSON *result, int64_t now_us);
 
