@@ -21,6 +21,7 @@
 #ifndef ART_SCHEMA_H
 #define ART_SCHEMA_H
 #include <stddef.h>
+#include <stdio.h>
 #include <cJSON.h>
 
 typedef struct art_schema art_schema;
@@ -78,6 +79,21 @@ size_t art_schema_result_count(const art_schema_result *res);
 const art_schema_error *art_schema_result_error(const art_schema_result *res, size_t i);
 /* A new array of {"instanceLocation","keywordLocation","message"} objects in *out. */
 int art_schema_result_to_json(const art_schema_result *res, cJSON **out);
+
+/* ---- JSON lines (art-validate) ---- */
+typedef struct art_schema_lines_stats {
+	long long lines, valid, invalid; /* invalid includes lines that are not JSON */
+	long long parse_us, validate_us; /* time spent in cJSON parsing / in validation */
+} art_schema_lines_stats;
+/* Read one JSON value per line from in; write one line per input line to out:
+ * {"valid":true} or {"valid":false,"errors":[{instanceLocation,keywordLocation,message}]}.
+ * A line that is empty, not JSON, or not UTF-8 is invalid with one error saying so.
+ * stats (may be NULL) is filled in.  ART_OK when every line was read and written
+ * (check stats->invalid for the verdict); ART_EIO on a read or write error (errno
+ * kept; EPIPE when the reader went away) with a message in err; ART_ENOMEM; ART_ERANGE
+ * for an instance nested too deep to evaluate (reported as invalid, not fatal). */
+int art_schema_lines(const art_schema *s, FILE *in, FILE *out, art_schema_lines_stats *stats,
+		     char *err, size_t errsz);
 
 /* ---- formats (usable on their own) ---- */
 /* 1 if s is a valid value of the named format, 0 if not, -1 if the format is unknown.

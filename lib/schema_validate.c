@@ -243,6 +243,23 @@ static int scope_push(vctx *c, const sch_node *r)
 	return 0;
 }
 
+/* compact JSON of v for a message, cut with "..." to fit buf; only with errors on */
+static const char *short_json(const vctx *c, const cJSON *v, char *buf, size_t n)
+{
+	buf[0] = 0;
+	if (!c->res)
+		return buf;
+	char *t = cJSON_PrintUnformatted(v);
+	if (!t)
+		return "(value)";
+	if (strlen(t) < n)
+		memcpy(buf, t, strlen(t) + 1);
+	else
+		snprintf(buf, n, "%.*s...", (int)n - 4, t);
+	free(t);
+	return buf;
+}
+
 static int ev(vctx *c, const sch_node *n, const cJSON *inst, ann *a);
 
 /* evaluate quietly (no errors, no paths), restoring the mode after */
@@ -641,14 +658,19 @@ static int ev(vctx *c, const sch_node *n, const cJSON *inst, ann *a)
 		types_str(n->types, want, sizeof want);
 		ERR("type", "expected %s, got %s", want, type_name(inst));
 	}
-	if ((n->has & SCH_H_CONST) && !sch_json_equal(n->const_v, inst))
-		ERR("const", "value does not equal the constant");
+	if ((n->has & SCH_H_CONST) && !sch_json_equal(n->const_v, inst)) {
+		char v[128];
+		ERR("const", "value must be %s", short_json(c, n->const_v, v, sizeof v));
+	}
 	if (n->has & SCH_H_ENUM) {
 		int found = 0;
 		for (const cJSON *e = n->enum_v->child; e && !found; e = e->next)
 			found = sch_json_equal(e, inst);
-		if (!found)
-			ERR("enum", "value is not one of the %d allowed values", cJSON_GetArraySize(n->enum_v));
+		if (!found) {
+			char v[128];
+			ERR("enum", "value is not one of the %d allowed values: %s",
+			    cJSON_GetArraySize(n->enum_v), short_json(c, n->enum_v, v, sizeof v));
+		}
 	}
 	switch (t) {
 	case cJSON_Number:
