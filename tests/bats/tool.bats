@@ -49,6 +49,17 @@ setup() {
 JSON
 }
 
+# gone PID: the process is dead (or a zombie waiting for init to reap it), within 2 s
+gone() {
+	for _ in $(seq 40); do
+		kill -0 "$1" 2>/dev/null || return 0
+		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] && return 0
+		sleep 0.05
+	done
+	echo "process $1 is still running" >&2
+	return 1
+}
+
 # env_calls ACTOR SCOPES_JSON TENANT CALLS_JSON: one envelope line on stdout
 env_calls() {
 	jq -nc --arg a "$1" --argjson s "$2" --arg t "$3" --argjson c "$4" \
@@ -61,6 +72,21 @@ env_calls() {
 	echo "$output" | jq -e 'length == 5 and all(.type == "function" and (.name | length > 0) and (.parameters | type == "object"))'
 	run art-tool list --all --registry "$T/reg.json"
 	assert_success
+}
+
+@test "art-tool: registries validate against schemas/tools.schema.json" {
+	{
+		jq -c . "$REPO/examples/tools/registry.json"
+		jq -c . "$T/reg.json"
+		art-tool import-openapi --base-url http://127.0.0.1:9 "$TOOLS/openapi.json" | jq -c .
+	} >"$T/regs.jsonl"
+	run art-validate "$REPO/schemas/tools.schema.json" <"$T/regs.jsonl"
+	assert_success
+	[ "$(grep -c '"valid":true' <<<"$output")" -eq 3 ]
+	# and the schema rejects what the loader rejects
+	run art-validate "$REPO/schemas/tools.schema.json" <<<'{"tools":[{"name":"x","kind":"exec","input_schema":{},"exec":{"argv":["/bin/true"]}}]}'
+	assert_failure 1
+	assert_output --partial 'required property \"scopes\" is missing'
 }
 
 @test "art-tool list: an envelope gets only the tools its actor and tenant may use" {
@@ -215,8 +241,8 @@ TABLE
 	[ "$elapsed_ms" -lt 5000 ]
 	# the hung tool's whole process group is gone (leader and background child)
 	read -r p1 p2 <"$T/hang.pids"
-	! kill -0 "$p1" 2>/dev/null
-	! kill -0 "$p2" 2>/dev/null
+	gone "$p1"
+	gone "$p2"
 }
 
 @test "art-tool: exec tools get a clean environment with only the listed variables" {
