@@ -392,7 +392,8 @@ int art_tool_openapi_import(const cJSON *spec, const art_tool_openapi_opts *o, c
 				snprintf(name, sizeof name, "%s%s%s", o->prefix ? o->prefix : "", methods[mi], path->string);
 			sanitize(name);
 			name[64] = 0;
-			for (int i = 0; i < 8; i++)
+			size_t ml = strlen(methods[mi]);
+			for (size_t i = 0; i <= ml; i++) /* the NUL too */
 				upper[i] = (char)(methods[mi][i] >= 'a' && methods[mi][i] <= 'z' ? methods[mi][i] - 32 : methods[mi][i]);
 			cJSON *t = cJSON_CreateObject();
 			cJSON_AddStringToObject(t, "name", name);

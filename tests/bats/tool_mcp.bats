@@ -116,12 +116,18 @@ calls() {
 		calls '[{"id":"1","name":"web_echo","arguments":{"message":"over http"}},{"id":"2","name":"web_sum","arguments":{"a":20,"b":22}}]'
 		calls '[{"id":"3","name":"web_echo","arguments":{"message":"same session"}}]'
 	} >"$T/in.jsonl"
+	run art-tool run --registry "$T/http.json" <"$T/in.jsonl"
 	assert_success
 	echo "$output" | jq -se '.[0].tool_results[0].content.content[0].text == "Echo: over http"
 		and (.[0].tool_results[1].content.content[0].text | contains("is 42"))
 		and .[1].tool_results[0].content.content[0].text == "Echo: same session"'
 	# one session for the whole run (initialize once)
 	[ "$(grep -c 'Session initialized' "$T/http.log")" -eq 1 ]
+	# (this server answers POSTs with SSE streams: the client above parsed them)
+	run curl -si -X POST -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+		--data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
+		"http://127.0.0.1:$port/mcp"
+	assert_output --partial "content-type: text/event-stream"
 	run art-tool mcp-import -v --registry "$T/http.json" web
 	assert_success
 	assert_output --partial "protocol 2025-11-25"
