@@ -901,6 +901,7 @@ int art_tool_runner_process(void *runner, cJSON *env, uint64_t line)
 		cJSON_AddStringToObject(ap, "state", "pending");
 		cJSON_AddStringToObject(ap, "reason", reason);
 		cJSON_AddStringToObject(ap, "resume", STAGE);
+		cJSON_AddStringToObject(ap, "stage", STAGE); /* where it was parked (art-policy's queue shows it) */
 		cJSON_AddItemToObject(ap, "tool_calls", list);
 		cJSON_DeleteItemFromObjectCaseSensitive(env, "approval");
 		cJSON_AddItemToObject(env, "approval", ap);

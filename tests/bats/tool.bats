@@ -41,6 +41,17 @@ setup() {
      "exec": {"argv": ["$TOOLS/echo.sh"], "env": ["PATH"]},
      "input_schema": {"type": "object"}, "output_schema": {"type": "object", "required": ["sum"]},
      "scopes": [], "idempotent": true},
+    {"name": "flaky", "description": "hangs once, then answers", "kind": "exec",
+     "exec": {"argv": ["$TOOLS/flaky.sh", "$T/flaky.state"], "env": ["PATH"]},
+     "input_schema": {"type": "object"}, "scopes": [], "idempotent": true, "timeout_ms": 300,
+     "retry": {"max": 2, "backoff_ms": 10}},
+    {"name": "flaky_once", "description": "same, not idempotent: never retried", "kind": "exec",
+     "exec": {"argv": ["$TOOLS/flaky.sh", "$T/flaky1.state"], "env": ["PATH"]},
+     "input_schema": {"type": "object"}, "scopes": [], "idempotent": false, "timeout_ms": 300,
+     "retry": {"max": 2, "backoff_ms": 10}},
+    {"name": "slowmark", "description": "slow side effect", "kind": "exec",
+     "exec": {"argv": ["$TOOLS/slowmark.sh", "$M"], "env": ["PATH"]},
+     "input_schema": {"type": "object"}, "scopes": [], "idempotent": false, "timeout_ms": 5000},
     {"name": "showenv", "description": "shows its environment", "kind": "exec",
      "exec": {"argv": ["$TOOLS/echo.sh"], "env": ["PATH"], "set_env": {"SECRET": "fixed-by-registry"}},
      "input_schema": {"type": "object"}, "scopes": [], "idempotent": true}
@@ -243,6 +254,31 @@ TABLE
 	read -r p1 p2 <"$T/hang.pids"
 	gone "$p1"
 	gone "$p2"
+}
+
+@test "art-tool: transient failures are retried for idempotent tools only" {
+	env_calls alice '[]' acme '[{"id":"1","name":"flaky"},{"id":"2","name":"flaky_once"}]' >"$T/in.jsonl"
+	run art-tool run --registry "$T/reg.json" <"$T/in.jsonl"
+	assert_success
+	echo "$output" | jq -e '.tool_results[0] | .status == "ok" and .content.attempt == 2'
+	echo "$output" | jq -e '.tool_results[1] | .status == "error" and .error.code == "tool_timeout"'
+	[ "$(lines_of "$T/flaky.state")" -eq 2 ]
+	[ "$(lines_of "$T/flaky1.state")" -eq 1 ]
+}
+
+@test "art-tool: two processes replaying one envelope at once run the side effect once" {
+	env_calls alice '[]' acme '[{"id":"1","name":"slowmark","arguments":{"k":1}}]' >"$T/in.jsonl"
+	art-tool run --registry "$T/reg.json" --db "$T/tool.db" <"$T/in.jsonl" >"$T/a.jsonl" &
+	art-tool run --registry "$T/reg.json" --db "$T/tool.db" <"$T/in.jsonl" >"$T/b.jsonl"
+	wait
+	[ "$(lines_of "$M")" -eq 1 ]
+	# one ran it; the other saw it running (refused) or finished (replayed the result)
+	jq -se '[.[].tool_results[0] | .status + "/" + (.error.code // "-")] | sort
+		| (. == ["ok/-","refused/call_in_flight"] or . == ["ok/-","ok/-"])' "$T/a.jsonl" "$T/b.jsonl"
+	# afterwards every replay gets the stored result
+	run art-tool run --registry "$T/reg.json" --db "$T/tool.db" <"$T/in.jsonl"
+	echo "$output" | jq -e '.tool_results[0].status == "ok" and .tool_results[0].content.runs == 1'
+	[ "$(lines_of "$M")" -eq 1 ]
 }
 
 @test "art-tool: exec tools get a clean environment with only the listed variables" {
