@@ -6,12 +6,14 @@
 #include "err.h"
 #include "mcp.h"
 #include "tool.h"
+#include "tool_db.h"
 #include "tool_http.h"
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static struct {
 	const char *registry, *db, *base_url, *prefix, *server, *version;
@@ -70,6 +72,16 @@ static const art_cmd mi_cmd = {
 	"Start MCP server SERVER of the registry, list its tools (tools/list) and print them\n"
 	"as registry entries ({\"tools\": [...]}).",
 	mi_opts, NULL,
+};
+
+static const art_opt audit_opts[] = {
+	{"db", 0, ART_OPT_STR, &o.db, 0, 0, "FILE", "the store art-tool run wrote (default $ART_TOOL_DB)"},
+	{0},
+};
+static const art_cmd audit_cmd = {
+	"art-tool audit", "[--db FILE]",
+	"Print the audit log, one JSON object per decision or execution, oldest first.",
+	audit_opts, NULL,
 };
 
 static art_tool_registry *load_registry(void)
@@ -244,6 +256,37 @@ static int cmd_mcp_import(int argc, char **argv)
 	art_exit(ART_EXIT_OK);
 }
 
+static int print_row(void *ctx, const cJSON *row)
+{
+	char *s = cJSON_PrintUnformatted(row);
+	if (!s)
+		return ART_ENOMEM;
+	int bad = printf("%s\n", s) < 0;
+	free(s);
+	(void)ctx;
+	return bad || art_cli_epipe() ? ART_EIO : ART_OK;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	if (art_cli_parse(&audit_cmd, argc, argv))
+		art_die(ART_EXIT_USAGE, "unexpected argument '%s'", argv[0]);
+	const char *path = o.db ? o.db : getenv("ART_TOOL_DB");
+	if (!path || !*path)
+		art_die(ART_EXIT_USAGE, "no store: give --db FILE or set ART_TOOL_DB");
+	if (access(path, R_OK) != 0)
+		art_die(ART_EXIT_CONFIG, "%s: %s", path, strerror(errno));
+	art_tool_db *db;
+	char err[512];
+	if (art_tool_db_open(&db, path, err, sizeof err) != ART_OK)
+		art_die(ART_EXIT_CONFIG, "%s", err);
+	int rc = art_tool_db_audit_each(db, print_row, NULL);
+	art_tool_db_close(db);
+	if (rc != ART_OK && !ferror(stdout))
+		art_die(ART_EXIT_CONFIG, "%s: cannot read the audit table", path);
+	art_exit(ART_EXIT_OK);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: art-tool [COMMAND] [OPTION]...\n"
@@ -252,7 +295,8 @@ static void usage(FILE *f)
 		   "  run             the filter (default): decide, park or run each tool call\n"
 		   "  list            set each envelope's tools to those its actor may use\n"
 		   "  import-openapi  OpenAPI 3 operations -> registry entries\n"
-		   "  mcp-import      an MCP server's tools -> registry entries\n\n"
+		   "  mcp-import      an MCP server's tools -> registry entries\n"
+		   "  audit           print the audit log of a store\n\n"
 		   "'art-tool COMMAND --help' for a command's options; man art-tool for the registry.\n");
 }
 
@@ -278,6 +322,8 @@ int main(int argc, char **argv)
 			return cmd_import_openapi(argc - 1, argv + 1);
 		if (!strcmp(c, "mcp-import"))
 			return cmd_mcp_import(argc - 1, argv + 1);
+		if (!strcmp(c, "audit"))
+			return cmd_audit(argc - 1, argv + 1);
 		if (c[0] != '-')
 			art_die(ART_EXIT_USAGE, "unknown command '%s'; try 'art-tool --help'", c);
 	}

@@ -1,5 +1,6 @@
 /* tool_db.c — idempotency ledger, audit and rate limits in sqlite (see tool_db.h). */
 #include "tool_db.h"
+#include "clock.h"
 #include "err.h"
 #include <sqlite3.h>
 #include <stdio.h>
@@ -250,6 +251,45 @@ int art_tool_db_audit(art_tool_db *d, const art_tool_audit *a, int64_t now_us)
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? ART_OK : ART_EIO;
+}
+
+int art_tool_db_audit_each(art_tool_db *d, int (*fn)(void *ctx, const cJSON *row), void *ctx)
+{
+	static const char *const cols[] = {"seq", "ts_us", "env_id", "call_id", "actor", "tenant", "tool",
+					   "args_sha256", "decision", "reason", "duration_ms", "outcome"};
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(d->db,
+			       "SELECT seq, ts_us, env_id, call_id, actor, tenant, tool, args_sha256, decision,"
+			       " reason, duration_ms, outcome FROM audit ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
+		return ART_EIO;
+	int rc = ART_OK, st;
+	while (rc == ART_OK && (st = sqlite3_step(s)) == SQLITE_ROW) {
+		cJSON *row = cJSON_CreateObject();
+		if (!row) {
+			rc = ART_ENOMEM;
+			break;
+		}
+		for (int i = 0; i < 12; i++) {
+			int ty = sqlite3_column_type(s, i);
+			if (ty == SQLITE_NULL)
+				continue;
+			if (i == 1) {
+				char t[40];
+				art_clock_fmt(sqlite3_column_int64(s, i), t, sizeof t);
+				cJSON_AddStringToObject(row, "ts", t);
+			} else if (ty == SQLITE_INTEGER || ty == SQLITE_FLOAT) {
+				cJSON_AddNumberToObject(row, cols[i], sqlite3_column_double(s, i));
+			} else {
+				cJSON_AddStringToObject(row, cols[i], (const char *)sqlite3_column_text(s, i));
+			}
+		}
+		rc = fn(ctx, row);
+		cJSON_Delete(row);
+	}
+	if (rc == ART_OK && st != SQLITE_DONE)
+		rc = ART_EIO;
+	sqlite3_finalize(s);
+	return rc;
 }
 
 long long art_tool_db_audit_count(art_tool_db *d, const char *decision)

@@ -52,6 +52,11 @@ int art_tool_db_rate(art_tool_db *db, const char *const *buckets, const long lon
 		     const long long *window_ms, size_t n, int64_t now_us);
 
 int art_tool_db_audit(art_tool_db *db, const art_tool_audit *row, int64_t now_us);
+/* Calls fn with each audit row, oldest first, as {seq, ts, env_id, call_id, actor,
+ * tenant, tool, args_sha256, decision, reason, duration_ms, outcome} (null members
+ * left out; the object is freed after fn returns).  fn returning non-zero stops the
+ * walk and is returned. */
+int art_tool_db_audit_each(art_tool_db *db, int (*fn)(void *ctx, const cJSON *row), void *ctx);
 /* Rows in the audit table (for tests and reports); negative on error. */
 long long art_tool_db_audit_count(art_tool_db *db, const char *decision);
 #endif

@@ -172,9 +172,11 @@ TABLE
 	jq -se '(map(.tool_results) | unique | length == 1) and (.[2].tool_results | length == 1)
 		and ([.[2].messages[] | select(.role == "tool")] | length == 1)' "$T/out1.jsonl" "$T/out2.jsonl" "$T/out3.jsonl"
 	jq -e '.policy.decisions[-1].rule == "tool.idempotency" and .events[-1].attrs.decision == "replay"' "$T/out2.jsonl"
-	[ "$(sqlite3 "$T/tool.db" "select count(*) from audit where decision='execute'")" -eq 1 ]
-	[ "$(sqlite3 "$T/tool.db" "select count(*) from audit where decision='replay'")" -eq 2 ]
-	sqlite3 "$T/tool.db" "select actor, tenant, tool, length(args_sha256), outcome from audit where decision='execute'" | grep -qx 'alice|acme|mark|64|ok'
+	art-tool audit --db "$T/tool.db" >"$T/audit.jsonl"
+	jq -se '([.[] | select(.decision == "execute")] | length == 1) and ([.[] | select(.decision == "replay")] | length == 2)
+		and (.[] | select(.decision == "execute") | .actor == "alice" and .tenant == "acme" and .tool == "mark"
+			and (.args_sha256 | length == 64) and .outcome == "ok" and .call_id == "c1" and .env_id == "req-1"
+			and .duration_ms > 0)' "$T/audit.jsonl"
 	# a new call id is a new call; an idempotent tool simply runs again
 	env_calls alice '["tools:mark"]' acme '[{"id":"c2","name":"mark","arguments":{"n":1}},{"id":"c3","name":"mark_idem"}]' >"$T/in2.jsonl"
 	art-tool run --registry "$T/reg.json" --db "$T/tool.db" <"$T/in2.jsonl" >/dev/null
@@ -182,14 +184,31 @@ TABLE
 	[ "$(lines_of "$M")" -eq 4 ]
 }
 
-@test "art-tool: a call found 'running' in the ledger (crash mid-run) is never run again" {
-	env_calls alice '["tools:mark"]' acme '[{"id":"c1","name":"mark","arguments":{}}]' >"$T/in.jsonl"
-	art-tool run --registry "$T/reg.json" --db "$T/tool.db" <"$T/in.jsonl" >/dev/null
-	sqlite3 "$T/tool.db" "update calls set state='running', result=NULL"
+@test "art-tool: a call whose art-tool died mid-run is never run again" {
+	env_calls alice '[]' acme '[{"id":"c1","name":"slowmark","arguments":{}}]' >"$T/in.jsonl"
+	art-tool run --registry "$T/reg.json" --db "$T/tool.db" <"$T/in.jsonl" >/dev/null 3>&- &
+	pid=$!
+	for _ in $(seq 100); do [ -e "$M.started" ] && break; sleep 0.05; done
+	kill -9 "$pid"
+	wait "$pid" || true
 	run art-tool run --registry "$T/reg.json" --db "$T/tool.db" <"$T/in.jsonl"
 	assert_success
 	echo "$output" | jq -e '.tool_results[0].status == "refused" and .tool_results[0].error.code == "call_in_flight"'
+	# the orphaned tool finishes its one side effect; nothing repeats it
+	for _ in $(seq 40); do [ -s "$M" ] && break; sleep 0.05; done
+	sleep 0.2
 	[ "$(lines_of "$M")" -eq 1 ]
+}
+
+@test "art-tool audit: one row per decision and per execution" {
+	env_calls alice '["tools:mark"]' acme '[{"id":"a","name":"mark"},{"id":"b","name":"nope"}]' >"$T/in.jsonl"
+	art-tool run --registry "$T/reg.json" --db "$T/tool.db" <"$T/in.jsonl" >/dev/null
+	run art-tool audit --db "$T/tool.db"
+	assert_success
+	echo "$output" | jq -se '[.[] | [.call_id, .decision, .outcome, (.reason // "-")]]
+		== [["a","execute","ok","-"],["a","allow","ok","-"],["b","deny","refused","unknown_tool"]]'
+	run art-tool audit --db "$T/none.db"
+	assert_failure 3
 }
 
 @test "art-tool: rate limit per actor refuses the call past the limit" {
