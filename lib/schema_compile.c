@@ -278,9 +278,16 @@ static int index_schema(cctx *c, const cJSON *json, const loc *parent, const cha
 				return oom(c);
 			const char *frag;
 			char *nb = sch_uri_split(abs, &frag);
+			int bad_frag = *frag != 0;
 			free(abs);
 			if (!nb)
 				return oom(c);
+			if (bad_frag) {
+				free(nb);
+				return cfail(c, &l, ART_EINVAL,
+					     "$id \"%s\" has a fragment; name a subschema with $anchor instead",
+					     id->valuestring);
+			}
 			l.base = tdup(c, nb);
 			free(nb);
 			if (!l.base)
@@ -1024,7 +1031,14 @@ int art_schema_compile_file(art_schema **out, const char *path, art_schema_regis
 	char *abs = realpath(path, NULL);
 	sch_buf b = {0};
 	sch_buf_adds(&b, "file://");
-	sch_buf_adds(&b, abs ? abs : path);
+	for (const char *p = abs ? abs : path; *p; p++) {
+		if (strchr(" #%?[]\"<>\\^`{|}", *p) || (unsigned char)*p < 0x21) {
+			char hex[4];
+			snprintf(hex, sizeof hex, "%%%02X", (unsigned char)*p);
+			sch_buf_adds(&b, hex);
+		} else
+			sch_buf_addc(&b, *p);
+	}
 	free(abs);
 	if (b.oom) {
 		cJSON_Delete(doc);

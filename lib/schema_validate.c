@@ -204,8 +204,8 @@ static int multiple_ok(double d, double m)
 	if (floor(d) == d && floor(m) == m && fabs(d) < 9007199254740992.0 && fabs(m) < 9007199254740992.0)
 		return fmod(d, m) == 0;
 	double q = d / m;
-	if (!isfinite(q))
-		return 0;
+	if (!isfinite(q)) /* overflow: still exact when d is an integer and 1/m one too */
+		return floor(d) == d && floor(1 / m) == 1 / m;
 	return fabs(q - nearbyint(q)) < 1e-8;
 }
 
@@ -413,8 +413,10 @@ static int ev_array(vctx *c, const sch_node *n, const cJSON *inst, ann *a)
 					valid = rc;
 					goto out;
 				}
-				int e = verr(c, "items", "array has %d items; no items are allowed beyond the first %d",
-					     cnt, n->nprefix);
+				int e = n->nprefix ?
+						verr(c, "items", "array has %d items; no items are allowed beyond the first %d",
+						     cnt, n->nprefix) :
+						verr(c, "items", "array must be empty (items is false); it has %d", cnt);
 				IPOP(c);
 				if (e) {
 					valid = e;

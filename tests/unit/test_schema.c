@@ -72,6 +72,7 @@ static void test_malformed(void)
 		{"{\"uniqueItems\": \"yes\"}", ART_EINVAL, "uniqueItems must be a boolean"},
 		{"{\"$defs\": {\"a\": {\"not\": \"x\"}}}", ART_EINVAL, "/$defs/a: not must be a schema"},
 		{"{\"$id\": 3}", ART_EINVAL, "$id must be a string"},
+		{"{\"$defs\": {\"a\": {\"$id\": \"#a\"}}}", ART_EINVAL, "/$defs/a: $id \"#a\" has a fragment"},
 		{"5", ART_EINVAL, "must be an object or boolean"},
 		{"\"string\"", ART_EINVAL, "must be an object or boolean"},
 	};
