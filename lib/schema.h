@@ -80,6 +80,12 @@ const art_schema_error *art_schema_result_error(const art_schema_result *res, si
 /* A new array of {"instanceLocation","keywordLocation","message"} objects in *out. */
 int art_schema_result_to_json(const art_schema_result *res, cJSON **out);
 
+/* Validate for a stage: the fast path first; only an invalid instance is run again
+ * to collect errors.  Returns 1 valid (*errors = NULL), 0 invalid (*errors = a new
+ * array as art_schema_result_to_json makes, for an envelope's error details), or a
+ * negative status (*errors = NULL).  Safe from several threads on one schema. */
+int art_schema_check(const art_schema *s, const cJSON *inst, cJSON **errors);
+
 /* ---- JSON lines (art-validate) ---- */
 typedef struct art_schema_lines_stats {
 	long long lines, valid, invalid; /* invalid includes lines that are not JSON */

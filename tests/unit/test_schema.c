@@ -166,6 +166,17 @@ static void test_error_locations(void)
 		 "errors as JSON");
 	free(txt);
 	cJSON_Delete(arr);
+	cJSON *inst = cJSON_Parse("{\"a\": 5}"), *errs = NULL;
+	T_EQ_INT(art_schema_check(s, inst, &errs), 0, "check: invalid");
+	T_EQ_INT(cJSON_GetArraySize(errs), 1, "check: one error");
+	T_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(errs, 0), "instanceLocation")), "/a",
+		 "check: error location");
+	cJSON_Delete(errs);
+	cJSON_Delete(inst);
+	inst = cJSON_Parse("{\"a\": \"ok\"}");
+	T_EQ_INT(art_schema_check(s, inst, &errs), 1, "check: valid");
+	T_OK(errs == NULL, "check: no errors when valid");
+	cJSON_Delete(inst);
 	T_EQ_INT(validate_text(s, "{\"a\": \"x\"}", res), 1, "valid instance");
 	T_EQ_INT(art_schema_result_count(res), 0, "a valid run resets the result");
 	art_schema_free(s);
