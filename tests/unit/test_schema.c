@@ -127,6 +127,9 @@ static void test_error_locations(void)
 		{"{\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {\"x\": {\"multipleOf\": 0.5}}}}",
 		 "[{\"x\": 1}, {\"x\": 1.25}]", 1, "/1/x", "/items/properties/x/multipleOf", "not a multiple of 0.5"},
 		{"false", "{}", 1, "", "", "the schema is false"},
+		{"{\"maximum\": 0.1}", "0.30000000000000004", 1, "", "/maximum",
+		 "0.30000000000000004 is greater than the maximum 0.1"},
+		{"{\"items\": false}", "[1]", 1, "/0", "/items", "array must be empty (items is false); it has 1"},
 	};
 	art_schema_result *res;
 	T_OK(art_schema_result_new(&res) == ART_OK, "result_new");
