@@ -46,7 +46,8 @@ typedef struct art_schema_error {
 int art_schema_registry_new(art_schema_registry **out);
 void art_schema_registry_free(art_schema_registry *reg);
 /* Register a copy of doc under the absolute uri (a fragment, if any, is ignored).
- * Registering a uri twice replaces the earlier document. */
+ * Registering a uri twice replaces the earlier document.  A document is also found
+ * by the $id at its root (resolved against uri). */
 int art_schema_registry_add(art_schema_registry *reg, const char *uri, const cJSON *doc,
 			    char *err, size_t errsz);
 /* Register every *.json file under dir (recursively) as base_uri + relative path;

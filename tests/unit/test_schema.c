@@ -210,6 +210,10 @@ static void test_registry(void)
 	T_EQ_INT(art_schema_registry_add(reg, "relative.json", doc, err, sizeof err), ART_EINVAL,
 		 "registry_add wants an absolute URI");
 	cJSON_Delete(doc);
+	doc = cJSON_Parse("{\"$id\": \"https://other.example/v2/enum.json\", \"enum\": [\"a\", \"b\"]}");
+	T_EQ_INT(art_schema_registry_add(reg, "file:///schemas/enum.json", doc, err, sizeof err), ART_OK,
+		 "registry_add a document with its own $id");
+	cJSON_Delete(doc);
 	art_schema *s = NULL;
 	int rc = compile_text(&s, "{\"$id\": \"https://art.example/tool.json\", \"properties\": "
 				  "{\"id\": {\"$ref\": \"common.json#/$defs/id\"}}}",
@@ -219,6 +223,17 @@ static void test_registry(void)
 	T_EQ_INT(validate_text(s, "{\"id\": \"abc\"}", NULL), 1, "registry ref: valid");
 	T_EQ_INT(validate_text(s, "{\"id\": \"ab\"}", NULL), 0, "registry ref: invalid");
 	art_schema_free(s);
+	art_schema_registry_new(&reg);
+	doc = cJSON_Parse("{\"$id\": \"https://other.example/v2/enum.json\", \"enum\": [\"a\", \"b\"]}");
+	art_schema_registry_add(reg, "file:///schemas/enum.json", doc, err, sizeof err);
+	cJSON_Delete(doc);
+	rc = compile_text(&s, "{\"items\": {\"$ref\": \"https://other.example/v2/enum.json\"}}", reg, 0, err,
+			  sizeof err);
+	T_EQ_INT(rc, ART_OK, "a registry document is found by its root $id");
+	T_EQ_INT(validate_text(s, "[\"a\", \"b\"]", NULL), 1, "by $id: valid");
+	T_EQ_INT(validate_text(s, "[\"a\", \"c\"]", NULL), 0, "by $id: invalid");
+	art_schema_free(s);
+	art_schema_registry_free(reg);
 
 	/* meta-schema is built in */
 	rc = compile_text(&s, "{\"$ref\": \"https://json-schema.org/draft/2020-12/schema\"}", NULL, 0, err,
