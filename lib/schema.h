@@ -14,9 +14,10 @@
  *   - art_schema_result_to_json() gives the caller a new cJSON array to cJSON_Delete.
  *
  * $ref to another document resolves, in order, against: documents in the schema
- * itself (every $id), the registry, and the built-in 2020-12 meta-schemas
- * (https://json-schema.org/draft/2020-12/schema and its meta/ vocabularies).
- * Nothing is ever fetched from the network.
+ * itself (every $id), the registry, the built-in 2020-12 meta-schemas
+ * (https://json-schema.org/draft/2020-12/schema and its meta/ vocabularies), and
+ * with ART_SCHEMA_FILE_REFS local files named by file:// URIs.  Nothing is ever
+ * fetched from the network.
  */
 #ifndef ART_SCHEMA_H
 #define ART_SCHEMA_H
@@ -31,6 +32,8 @@ typedef struct art_schema_result art_schema_result;
 /* Compile flags. */
 enum art_schema_flag {
 	ART_SCHEMA_FORMAT_ASSERT = 1u << 0, /* "format" asserts (default: annotation only) */
+	ART_SCHEMA_FILE_REFS = 1u << 1,     /* a $ref to a file:// URI not in the registry
+					       reads that local file */
 };
 
 /* One validation error.  Locations are JSON Pointers ("" is the root):

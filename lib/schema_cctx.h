@@ -50,6 +50,7 @@ typedef struct sch_cctx {
 	size_t ndyns, capdyns;
 	sch_node **nodes;
 	size_t nnodes, capnodes;
+	char why[600]; /* why the last document load failed, for the $ref's message */
 } sch_cctx;
 
 /* first error wins: sets c->status and writes "location: message" to c->err */

@@ -322,14 +322,30 @@ static const cJSON *resource_get(sch_cctx *c, const char *uri)
 		return j;
 	const cJSON *rd = sch_registry_get(c->reg, uri);
 	cJSON *doc = NULL;
+	const char *text;
 	if (rd) {
 		doc = cJSON_Duplicate(rd, 1);
-	} else {
-		const char *text = sch_meta_lookup(uri);
-		if (!text)
-			return NULL;
+	} else if ((text = sch_meta_lookup(uri))) {
 		doc = cJSON_Parse(text);
-	}
+	} else if ((c->flags & ART_SCHEMA_FILE_REFS) && !strncmp(uri, "file://", 7)) {
+		/* file:///path or file://localhost/path */
+		const char *p = uri + 7;
+		if (!strncmp(p, "localhost/", 10))
+			p += 9;
+		char *path = strdup(p);
+		if (!path)
+			return sch_oom(c), NULL;
+		int rc = (*path == '/' && !sch_uri_pct_decode(path)) ?
+				 sch_read_json_file(path, &doc, c->why, sizeof c->why) :
+				 (snprintf(c->why, sizeof c->why, "not a local file URI"), ART_EINVAL);
+		free(path);
+		if (rc == ART_ENOMEM)
+			return sch_oom(c), NULL;
+		if (rc)
+			return NULL; /* the caller names the $ref; c->why says why */
+		return sch_own_doc(c, doc) && !sch_index_doc(c, doc, uri) ? uri_get(c, uri) : NULL;
+	} else
+		return NULL;
 	if (!doc)
 		return sch_oom(c), NULL;
 	if (!sch_own_doc(c, doc) || sch_index_doc(c, doc, uri))
@@ -379,8 +395,8 @@ const cJSON *sch_resolve_ref(sch_cctx *c, const sch_loc *from, const char *kw, c
 		}
 		if (!root) {
 			if (!c->status)
-				sch_cfail(c, &f, ART_ENOENT, "%s \"%s\": cannot resolve \"%s\" (not in the schema or the registry)",
-				      kw, ref, doc);
+				sch_cfail(c, &f, ART_ENOENT, "%s \"%s\": cannot resolve \"%s\" (%s)", kw, ref, doc,
+					  c->why[0] ? c->why : "not in the schema or the registry");
 			goto out;
 		}
 		char *p = strdup(frag);
@@ -451,9 +467,11 @@ const cJSON *sch_resolve_ref(sch_cctx *c, const sch_loc *from, const char *kw, c
 		target = uri_get(c, abs);
 		if (!target && *doc && resource_get(c, doc))
 			target = uri_get(c, abs);
-		if (!target && !c->status)
+		if (!target && !c->status && c->why[0])
+			sch_cfail(c, &f, ART_ENOENT, "%s \"%s\": cannot resolve \"%s\" (%s)", kw, ref, doc, c->why);
+		else if (!target && !c->status)
 			sch_cfail(c, &f, ART_ENOENT, "%s \"%s\": no anchor \"%s\" in \"%s\"", kw, ref, frag,
-			      doc);
+				  doc);
 	}
 out:
 	free(abs);

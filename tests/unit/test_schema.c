@@ -2,6 +2,7 @@
  * error locations and messages, the registry, format assertion, threads, limits. */
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 #include "err.h"
 #include "schema.h"
 #include "t.h"
@@ -260,6 +261,32 @@ static void test_registry(void)
 	T_EQ_INT(art_schema_compile_file(&s, "/nonexistent/schema.json", NULL, 0, err, sizeof err), ART_ENOENT,
 		 "compile_file of a missing file");
 	T_OK(strstr(err, "/nonexistent/schema.json") != NULL, "error names the file");
+
+	/* relative $ref between schema files: only with ART_SCHEMA_FILE_REFS */
+	char dir[] = "/tmp/test_schema.XXXXXX", path[128], main_path[128];
+	if (!T_OK(mkdtemp(dir) != NULL, "temp dir"))
+		return;
+	snprintf(path, sizeof path, "%s/common.json", dir);
+	FILE *f = fopen(path, "w");
+	fputs("{\"$defs\": {\"n\": {\"type\": \"integer\"}}}", f);
+	fclose(f);
+	snprintf(main_path, sizeof main_path, "%s/main.json", dir);
+	f = fopen(main_path, "w");
+	fputs("{\"items\": {\"$ref\": \"common.json#/$defs/n\"}}", f);
+	fclose(f);
+	T_EQ_INT(art_schema_compile_file(&s, main_path, NULL, 0, err, sizeof err), ART_ENOENT,
+		 "file $ref without ART_SCHEMA_FILE_REFS: not resolved");
+	T_EQ_INT(art_schema_compile_file(&s, main_path, NULL, ART_SCHEMA_FILE_REFS, err, sizeof err), ART_OK,
+		 "file $ref with ART_SCHEMA_FILE_REFS");
+	T_EQ_INT(validate_text(s, "[1, 2]", NULL), 1, "file ref: valid");
+	T_EQ_INT(validate_text(s, "[1, \"2\"]", NULL), 0, "file ref: invalid");
+	art_schema_free(s);
+	remove(path);
+	T_EQ_INT(art_schema_compile_file(&s, main_path, NULL, ART_SCHEMA_FILE_REFS, err, sizeof err), ART_ENOENT,
+		 "file $ref to a missing file");
+	T_OK(strstr(err, "common.json: No such file") != NULL, "error says which file is missing");
+	remove(main_path);
+	rmdir(dir);
 }
 
 static void test_formats(void)
