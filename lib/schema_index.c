@@ -374,96 +374,54 @@ static int ptr_unescape(char *t)
 }
 
 /* resolve ref (the value of $ref/$dynamicRef in the schema at from) to a schema json */
+/* follow the decoded JSON Pointer p from root; *nearest becomes the index entry of the
+ * deepest indexed location on the way (for the base URI of an unindexed target) */
+static const cJSON *ptr_walk(sch_cctx *c, const cJSON *root, char *p, sch_loc *nearest)
+{
+	const cJSON *cur = root;
+	while (cur && *p == '/') {
+		char *tok = p + 1, *slash = strchr(tok, '/');
+		if (slash)
+			*slash = 0;
+		if (ptr_unescape(tok))
+			return NULL;
+		if (cJSON_IsObject(cur)) {
+			cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
+		} else if (cJSON_IsArray(cur)) {
+			char *end;
+			errno = 0;
+			long ix = strtol(tok, &end, 10);
+			cur = (*tok && !*end && !errno && ix >= 0 && ix < INT_MAX) ?
+				      cJSON_GetArrayItem(cur, (int)ix) : NULL;
+		} else
+			cur = NULL;
+		const sch_loc *lc = cur ? sch_loc_get(c, cur) : NULL;
+		if (lc)
+			*nearest = *lc;
+		if (!slash)
+			break;
+		*slash = '/';
+		p = slash;
+	}
+	return cur;
+}
+
 const cJSON *sch_resolve_ref(sch_cctx *c, const sch_loc *from, const char *kw, const char *ref)
 {
 	sch_loc f = *from; /* from may move as documents get indexed */
+	c->why[0] = 0;
 	char *abs = sch_uri_resolve(f.base, ref);
 	if (!abs)
 		return sch_oom(c), NULL;
 	const char *frag;
-	char *doc = sch_uri_split(abs, &frag);
+	char *doc = sch_uri_split(abs, &frag), *p = NULL;
 	const cJSON *target = NULL;
 	if (!doc) {
 		sch_oom(c);
 		goto out;
 	}
-	if (*frag == 0 || *frag == '/') {
-		const cJSON *root = *doc ? resource_get(c, doc) : f.res_root;
-		if (!root && !*doc) {
-			/* no base URI: "" names the root document */
-			root = c->s->ndocs ? c->s->docs[0] : NULL;
-		}
-		if (!root) {
-			if (!c->status)
-				sch_cfail(c, &f, ART_ENOENT, "%s \"%s\": cannot resolve \"%s\" (%s)", kw, ref, doc,
-					  c->why[0] ? c->why : "not in the schema or the registry");
-			goto out;
-		}
-		char *p = strdup(frag);
-		if (!p || sch_uri_pct_decode(p)) {
-			if (!p)
-				sch_oom(c);
-			else
-				sch_cfail(c, &f, ART_EINVAL, "%s \"%s\": bad percent-escape in fragment", kw, ref);
-			free(p);
-			goto out;
-		}
-		const cJSON *cur = root;
-		const sch_loc *last = sch_loc_get(c, root);
-		sch_loc lastcopy = last ? *last : f;
-		char *tok = p;
-		int ok = 1;
-		while (ok && *tok == '/') {
-			tok++;
-			char *slash = strchr(tok, '/');
-			if (slash)
-				*slash = 0;
-			if (ptr_unescape(tok)) {
-				ok = 0;
-				break;
-			}
-			if (cJSON_IsObject(cur)) {
-				cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
-			} else if (cJSON_IsArray(cur)) {
-				char *end;
-				errno = 0;
-				long ix = strtol(tok, &end, 10);
-				cur = (*tok && !*end && !errno && ix >= 0 && ix < INT_MAX) ?
-					      cJSON_GetArrayItem(cur, (int)ix) :
-					      NULL;
-			} else
-				cur = NULL;
-			if (!cur) {
-				ok = 0;
-				break;
-			}
-			const sch_loc *lc = sch_loc_get(c, cur);
-			if (lc)
-				lastcopy = *lc;
-			if (!slash)
-				break;
-			*slash = '/';
-			tok = slash;
-		}
-		free(p);
-		if (!ok || !cur) {
-			sch_cfail(c, &f, ART_ENOENT, "%s \"%s\": no schema at that JSON Pointer", kw, ref);
-			goto out;
-		}
-		if (!cJSON_IsObject(cur) && !cJSON_IsBool(cur)) {
-			sch_cfail(c, &f, ART_EINVAL, "%s \"%s\": the value there is not a schema (object or boolean)",
-			      kw, ref);
-			goto out;
-		}
-		if (!sch_loc_get(c, cur)) {
-			/* a location under an unknown keyword: index it with its nearest base */
-			sch_loc parent = lastcopy;
-			const char *dp = tdup(c, frag);
-			if (!dp || index_schema(c, cur, &parent, parent.base, parent.docuri, dp, 0))
-				goto out;
-		}
-		target = cur;
-	} else {
+	if (*frag && *frag != '/') {
+		/* a plain-name fragment: an $anchor or $dynamicAnchor */
 		target = uri_get(c, abs);
 		if (!target && *doc && resource_get(c, doc))
 			target = uri_get(c, abs);
@@ -472,8 +430,46 @@ const cJSON *sch_resolve_ref(sch_cctx *c, const sch_loc *from, const char *kw, c
 		else if (!target && !c->status)
 			sch_cfail(c, &f, ART_ENOENT, "%s \"%s\": no anchor \"%s\" in \"%s\"", kw, ref, frag,
 				  doc);
+		goto out;
 	}
+	/* "" (no base URI) is the current resource */
+	const cJSON *root = *doc ? resource_get(c, doc) : f.res_root;
+	if (!root) {
+		if (!c->status)
+			sch_cfail(c, &f, ART_ENOENT, "%s \"%s\": cannot resolve \"%s\" (%s)", kw, ref, doc,
+				  c->why[0] ? c->why : "not in the schema or the registry");
+		goto out;
+	}
+	p = strdup(frag);
+	if (!p) {
+		sch_oom(c);
+		goto out;
+	}
+	if (sch_uri_pct_decode(p)) {
+		sch_cfail(c, &f, ART_EINVAL, "%s \"%s\": bad percent-escape in fragment", kw, ref);
+		goto out;
+	}
+	const sch_loc *rl = sch_loc_get(c, root);
+	sch_loc nearest = rl ? *rl : f;
+	const cJSON *cur = ptr_walk(c, root, p, &nearest);
+	if (!cur) {
+		sch_cfail(c, &f, ART_ENOENT, "%s \"%s\": no schema at that JSON Pointer", kw, ref);
+		goto out;
+	}
+	if (!cJSON_IsObject(cur) && !cJSON_IsBool(cur)) {
+		sch_cfail(c, &f, ART_EINVAL, "%s \"%s\": the value there is not a schema (object or boolean)",
+			  kw, ref);
+		goto out;
+	}
+	if (!sch_loc_get(c, cur)) {
+		/* a location under an unknown keyword: index it with its nearest base */
+		const char *dp = tdup(c, frag);
+		if (!dp || index_schema(c, cur, &nearest, nearest.base, nearest.docuri, dp, 0))
+			goto out;
+	}
+	target = cur;
 out:
+	free(p);
 	free(abs);
 	free(doc);
 	return target;
