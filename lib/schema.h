@@ -98,10 +98,10 @@ typedef struct art_schema_lines_stats {
 /* Read one JSON value per line from in; write one line per input line to out:
  * {"valid":true} or {"valid":false,"errors":[{instanceLocation,keywordLocation,message}]}.
  * A line that is empty, not JSON, or not UTF-8 is invalid with one error saying so.
- * stats (may be NULL) is filled in.  ART_OK when every line was read and written
- * (check stats->invalid for the verdict); ART_EIO on a read or write error (errno
- * kept; EPIPE when the reader went away) with a message in err; ART_ENOMEM; ART_ERANGE
- * for an instance nested too deep to evaluate (reported as invalid, not fatal). */
+ * An instance nested too deep to evaluate is invalid too.  stats (may be NULL) is
+ * filled in.  ART_OK when every line was read and written (stats->invalid has the
+ * verdict); ART_EIO on a read or write error, with errno as the failing call left it
+ * (EPIPE: the reader went away) and a message in err; ART_ENOMEM. */
 int art_schema_lines(const art_schema *s, FILE *in, FILE *out, art_schema_lines_stats *stats,
 		     char *err, size_t errsz);
 

@@ -102,3 +102,14 @@ TABLE
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 50 ]
 	[ "$(printf '%s\n' "$output" | grep -c '"valid":false')" -eq 10 ]
 }
+
+@test "art-validate: a write error exits 4, a closed pipe ends quietly" {
+	printf '{"a":"x"}\n' >"$T/in"
+	run bash -c "art-validate '$T/s.json' <'$T/in' >/dev/full"
+	assert_failure 4
+	assert_output --partial "No space left on device"
+	"$REPO/scripts/gen-envelopes" 20000 >"$T/many.jsonl"
+	run bash -c "art-validate '$REPO/schemas/envelope.schema.json' <'$T/many.jsonl' | head -1"
+	assert_success
+	assert_output '{"valid":true}'
+}
