@@ -109,7 +109,7 @@ TABLE
 	assert_failure 4
 	assert_output --partial "No space left on device"
 	"$REPO/scripts/gen-envelopes" 20000 >"$T/many.jsonl"
-	run bash -c "art-validate '$REPO/schemas/envelope.schema.json' <'$T/many.jsonl' | head -1"
+	run bash -o pipefail -c "art-validate '$REPO/schemas/envelope.schema.json' <'$T/many.jsonl' | head -1"
 	assert_success
 	assert_output '{"valid":true}'
 }
