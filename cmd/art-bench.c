@@ -12,13 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: art-bench bandwidth [OPTION]...\n"
+static const char usage[] =
+	"Usage: art-bench bandwidth [OPTION]...\n"
 		   "       art-bench infer -m MODEL [OPTION]...\n"
 		   "Measure memory bandwidth, and prefill/decode speed of a GGUF model.\n"
-		   "'art-bench COMMAND --help' for a command's options; see man art-bench.\n");
-}
+		   "'art-bench COMMAND --help' for a command's options; see man art-bench.\n";
 
 static int json;
 
@@ -215,24 +213,14 @@ static int cmd_infer(int argc, char **argv)
 	art_exit(ART_EXIT_OK);
 }
 
+static const art_subcmd cmds[] = {
+	{"bandwidth", cmd_bandwidth},
+	{"infer", cmd_infer},
+	{NULL, NULL},
+};
+
 int main(int argc, char **argv)
 {
 	art_cli_init(argv[0]);
-	if (argc < 2) {
-		usage(stderr);
-		return ART_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
-		art_exit(ART_EXIT_OK);
-	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("art-bench %s\n", ART_VERSION);
-		art_exit(ART_EXIT_OK);
-	}
-	if (!strcmp(argv[1], "bandwidth"))
-		return cmd_bandwidth(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "infer"))
-		return cmd_infer(argc - 1, argv + 1);
-	art_die(ART_EXIT_USAGE, "unknown command '%s'; try 'art-bench --help'", argv[1]);
+	art_cli_dispatch(usage, cmds, argc, argv);
 }

@@ -8,14 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: art-gguf info FILE\n"
+static const char usage[] =
+	"Usage: art-gguf info FILE\n"
 		   "       art-gguf make --shape NAME --type TYPE [--tokenizer GGUF] [--seed N] -o OUT\n"
 		   "       art-gguf shapes\n"
 		   "Inspect GGUF model files; write random-weight models of named shapes.\n"
-		   "'art-gguf COMMAND --help' for a command's options; see man art-gguf.\n");
-}
+		   "'art-gguf COMMAND --help' for a command's options; see man art-gguf.\n";
 
 /* ---- info ---- */
 static const art_opt info_opts[] = {{0}};
@@ -136,8 +134,10 @@ static int cmd_make(int argc, char **argv)
 	art_exit(ART_EXIT_OK);
 }
 
-static int cmd_shapes(void)
+static int cmd_shapes(int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
 	printf("%-16s %-6s %6s %6s %6s %5s %5s %7s %5s\n", "name", "arch", "dim", "ffn", "layers", "heads",
 	       "kv", "vocab", "tied");
 	for (const art_mkmodel_shape *s = art_mkmodel_shapes; s->name; s++)
@@ -146,26 +146,15 @@ static int cmd_shapes(void)
 	art_exit(ART_EXIT_OK);
 }
 
+static const art_subcmd cmds[] = {
+	{"info", cmd_info},
+	{"make", cmd_make},
+	{"shapes", cmd_shapes},
+	{NULL, NULL},
+};
+
 int main(int argc, char **argv)
 {
 	art_cli_init(argv[0]);
-	if (argc < 2) {
-		usage(stderr);
-		return ART_EXIT_USAGE;
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
-		art_exit(ART_EXIT_OK);
-	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("art-gguf %s\n", ART_VERSION);
-		art_exit(ART_EXIT_OK);
-	}
-	if (!strcmp(argv[1], "info"))
-		return cmd_info(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "make"))
-		return cmd_make(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "shapes"))
-		return cmd_shapes();
-	art_die(ART_EXIT_USAGE, "unknown command '%s'; try 'art-gguf --help'", argv[1]);
+	art_cli_dispatch(usage, cmds, argc, argv);
 }
