@@ -287,45 +287,33 @@ static int cmd_audit(int argc, char **argv)
 	art_exit(ART_EXIT_OK);
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: art-tool [COMMAND] [OPTION]...\n"
-		   "Typed, authorized, audited tool calls (exec, HTTP, MCP) for art envelopes.\n\n"
-		   "Commands:\n"
-		   "  run             the filter (default): decide, park or run each tool call\n"
-		   "  list            set each envelope's tools to those its actor may use\n"
-		   "  import-openapi  OpenAPI 3 operations -> registry entries\n"
-		   "  mcp-import      an MCP server's tools -> registry entries\n"
-		   "  audit           print the audit log of a store\n\n"
-		   "'art-tool COMMAND --help' for a command's options; man art-tool for the registry.\n");
-}
+static const char USAGE[] =
+	"Usage: art-tool [COMMAND] [OPTION]...\n"
+	"Typed, authorized, audited tool calls (exec, HTTP, MCP) for art envelopes.\n\n"
+	"Commands:\n"
+	"  run             the filter (default): decide, park or run each tool call\n"
+	"  list            set each envelope's tools to those its actor may use\n"
+	"  import-openapi  OpenAPI 3 operations -> registry entries\n"
+	"  mcp-import      an MCP server's tools -> registry entries\n"
+	"  audit           print the audit log of a store\n\n"
+	"'art-tool COMMAND --help' for a command's options; man art-tool for the registry.\n";
+
+static const art_subcmd CMDS[] = {
+	{"run", cmd_run},
+	{"list", cmd_list},
+	{"import-openapi", cmd_import_openapi},
+	{"mcp-import", cmd_mcp_import},
+	{"audit", cmd_audit},
+	{NULL, NULL},
+};
 
 int main(int argc, char **argv)
 {
 	art_cli_init("art-tool");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (argc >= 2) {
-		const char *c = argv[1];
-		if (!strcmp(c, "help") || !strcmp(c, "-h") || !strcmp(c, "--help")) {
-			usage(stdout);
-			art_exit(ART_EXIT_OK);
-		}
-		if (!strcmp(c, "--version")) {
-			printf("art-tool %s\n", ART_VERSION);
-			art_exit(ART_EXIT_OK);
-		}
-		if (!strcmp(c, "run"))
-			return cmd_run(argc - 1, argv + 1);
-		if (!strcmp(c, "list"))
-			return cmd_list(argc - 1, argv + 1);
-		if (!strcmp(c, "import-openapi"))
-			return cmd_import_openapi(argc - 1, argv + 1);
-		if (!strcmp(c, "mcp-import"))
-			return cmd_mcp_import(argc - 1, argv + 1);
-		if (!strcmp(c, "audit"))
-			return cmd_audit(argc - 1, argv + 1);
-		if (c[0] != '-')
-			art_die(ART_EXIT_USAGE, "unknown command '%s'; try 'art-tool --help'", c);
-	}
-	return cmd_run(argc, argv);
+	/* no command, or options first: the filter */
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-h") && strcmp(argv[1], "--help") &&
+			 strcmp(argv[1], "--version")))
+		return cmd_run(argc, argv);
+	art_cli_dispatch(USAGE, CMDS, argc, argv);
 }

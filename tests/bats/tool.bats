@@ -314,12 +314,16 @@ TABLE
 		echo '{"art":1,"id":"plain"}'
 		env_calls alice '[]' acme '[{"name":"mark_idem"}]'
 	} >"$T/in.jsonl"
-	run art-tool run --registry "$T/reg.json" <"$T/in.jsonl"
+	run env -u ART_STRICT art-tool run --registry "$T/reg.json" <"$T/in.jsonl"
 	assert_failure 1
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 4 ]
 	echo "$output" | jq -se '.[0].tool_results[0].error.code == "deadline_exceeded" and .[1].error.code == "bad_json"
 		and .[1].error.line == 2 and .[2] == {"art":1,"id":"plain"}
 		and .[3].tool_results[0].error.code == "invalid_arguments"'
+	# in strict mode a call without an id breaks the envelope contract on input
+	run env ART_STRICT=1 art-tool run --registry "$T/reg.json" <"$T/in.jsonl"
+	assert_failure 1
+	echo "$output" | jq -se '.[0].tool_results[0].error.code == "deadline_exceeded" and .[3].error.code == "bad_envelope"'
 	[ ! -e "$M" ]
 }
 
