@@ -108,7 +108,7 @@ calls() {
 	port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 	PORT=$port node --import "$TOOLS/localhost.mjs" "$ART_NPM_BIN/mcp-server-everything" streamableHttp >"$T/http.log" 2>&1 3>&- &
 	HTTP_PID=$!
-	for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/mcp" && break; sleep 0.05; done
+	for _ in $(seq 200); do (: >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
 	jq --arg u "http://127.0.0.1:$port/mcp" '.servers.web = {transport: "http", url: $u, headers: {"X-Test": "1"}}
 		| .tools += [(.tools[0] | .name = "web_echo" | .mcp = {server: "web", tool: "echo"}), (.tools[1] | .name = "web_sum" | .mcp.server = "web")]' \
 		"$T/reg.json" >"$T/http.json"
@@ -124,9 +124,10 @@ calls() {
 	# one session for the whole run (initialize once)
 	[ "$(grep -c 'Session initialized' "$T/http.log")" -eq 1 ]
 	# (this server answers POSTs with SSE streams: the client above parsed them)
-	run curl -si -X POST -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
-		--data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
-		"http://127.0.0.1:$port/mcp"
+	run node -e 'fetch(process.argv[1], {method: "POST", headers: {"content-type": "application/json",
+		accept: "application/json, text/event-stream"}, body: JSON.stringify({jsonrpc: "2.0", id: 1, method: "initialize",
+		params: {protocolVersion: "2025-11-25", capabilities: {}, clientInfo: {name: "t", version: "1"}}})})
+		.then((r) => { console.log("content-type: " + r.headers.get("content-type")); process.exit(0); })' "http://127.0.0.1:$port/mcp"
 	assert_output --partial "content-type: text/event-stream"
 	run art-tool mcp-import -v --registry "$T/http.json" web
 	assert_success
