@@ -741,27 +741,36 @@ typedef struct {
 	int any;
 	char worst_rule[128], worst_field[160];
 	int failed;            /* a scan failed: fail closed */
-	/* decisions already recorded for (rule, field) in this stage */
-	struct { uint32_t rule; char field[160]; } *seen;
+	/* decisions already recorded for (rule, field) in this stage: (rule, 64-bit hash of
+	 * the field path); inline first, on the heap past 32 */
+	struct seen { uint32_t rule; uint64_t fh; } seen0[32], *seen;
 	size_t nseen, capseen;
 } scan_ctx;
 
 static int seen_before(scan_ctx *c, uint32_t rule, const char *field)
 {
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = field; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	if (!c->seen) {
+		c->seen = c->seen0;
+		c->capseen = sizeof c->seen0 / sizeof *c->seen0;
+	}
 	for (size_t i = 0; i < c->nseen; i++)
-		if (c->seen[i].rule == rule && !strcmp(c->seen[i].field, field))
+		if (c->seen[i].rule == rule && c->seen[i].fh == h)
 			return 1;
 	if (c->nseen == c->capseen) {
-		size_t nc = c->capseen ? c->capseen * 2 : 8;
-		void *ns = realloc(c->seen, nc * sizeof *c->seen);
+		size_t nc = c->capseen * 2;
+		struct seen *ns = malloc(nc * sizeof *ns);
 		if (!ns)
 			return 1;
+		memcpy(ns, c->seen, c->nseen * sizeof *ns);
+		if (c->seen != c->seen0)
+			free(c->seen);
 		c->seen = ns;
 		c->capseen = nc;
 	}
-	c->seen[c->nseen].rule = rule;
-	snprintf(c->seen[c->nseen].field, sizeof c->seen[c->nseen].field, "%s", field);
-	c->nseen++;
+	c->seen[c->nseen++] = (struct seen){rule, h};
 	return 0;
 }
 
@@ -928,7 +937,8 @@ static int content(const art_policy *p, art_policy_scratch *sc, cJSON *env, unsi
 	c.approved = ast && !strcmp(ast, "approved") && astage && !strcmp(astage, stage);
 	c.approver = jstr(ap, "by");
 	int rc = stage_bit == ART_POLICY_STAGE_INPUT ? scan_input(&c) : scan_output(&c);
-	free(c.seen);
+	if (c.seen != c.seen0)
+		free(c.seen);
 	if (rc != ART_OK)
 		return rc;
 	if (c.failed) {

@@ -18,8 +18,13 @@
 typedef struct {
 	art_policy_rule pub;
 	pcre2_code *re;
-	char *src;      /* the pattern source, for the combined prefilters */
-	int icase;
+	char **words;   /* gate: any of these whole words (ASCII case-insensitive) */
+	size_t nwords;
+	char **lits;    /* gate: or any of these literal substrings (case-sensitive) */
+	size_t nlits;
+	int gated;      /* has "requires" */
+	int min_digits; /* gate: at least this many ASCII digits in the text */
+	int min_run;    /* gate: a run of at least this many non-space bytes */
 	int span_group; /* 1 when the pattern has a capture group: checks/redaction use it */
 } rule_int;
 
@@ -27,9 +32,15 @@ struct art_policy_rules {
 	rule_int *r;
 	size_t n, cap;
 	uint32_t maxcap;                     /* most capture groups of any rule */
-	pcre2_code *pre[NSTAGES][NFIELDS];   /* union of the rules for (stage, field) or NULL */
 	uint32_t *idx[NSTAGES][NFIELDS];     /* rule indexes for (stage, field) */
 	size_t nidx[NSTAGES][NFIELDS];
+	/* gates: word -> rules that need it (open addressing, lowercase words) */
+	struct gword {
+		char *w;
+		uint32_t *rules;
+		size_t n;
+	} *words;
+	size_t wcap;                         /* power of two, 0: no word gates */
 	int finished;
 };
 
@@ -39,7 +50,27 @@ struct art_policy_scratch {
 	pcre2_match_context *mc;
 	art_policy_hit *hits;
 	size_t nhits, cap;
+	uint8_t *on;     /* per rule: a word gate was seen in this text */
+	size_t non;
+	uint64_t bytes[4];     /* bytes present in the text */
+	uint64_t bigrams[64];  /* hashed byte pairs present in the text (4096 bits) */
 };
+
+#define BIGRAM(a, b) ((((unsigned)(unsigned char)(a) * 31u) ^ (unsigned)(unsigned char)(b) * 131u) & 4095u)
+
+/* 0 when literal lit cannot occur in the text the scratch's bitmaps describe. */
+static int maybe_has(const art_policy_scratch *sc, const char *lit, size_t n)
+{
+	unsigned char c = (unsigned char)lit[0];
+	if (!(sc->bytes[c >> 6] >> (c & 63) & 1))
+		return 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		unsigned b = BIGRAM(lit[i], lit[i + 1]);
+		if (!(sc->bigrams[b >> 6] >> (b & 63) & 1))
+			return 0;
+	}
+	return 1;
+}
 
 static const char *const action_names[] = {
 	[ART_POLICY_FLAG] = "flag",
@@ -246,12 +277,17 @@ static void drop_prefilters(art_policy_rules *rs)
 {
 	for (int s = 0; s < NSTAGES; s++)
 		for (int f = 0; f < NFIELDS; f++) {
-			pcre2_code_free(rs->pre[s][f]);
-			rs->pre[s][f] = NULL;
 			free(rs->idx[s][f]);
 			rs->idx[s][f] = NULL;
 			rs->nidx[s][f] = 0;
 		}
+	for (size_t i = 0; i < rs->wcap; i++) {
+		free(rs->words[i].w);
+		free(rs->words[i].rules);
+	}
+	free(rs->words);
+	rs->words = NULL;
+	rs->wcap = 0;
 	rs->finished = 0;
 }
 
@@ -263,7 +299,6 @@ static void rule_free(rule_int *r)
 	free(r->pub.severity);
 	free(r->pub.placeholder);
 	free(r->pub.description);
-	free(r->src);
 	pcre2_code_free(r->re);
 }
 
@@ -358,6 +393,64 @@ static int placeholder_ok(const char *p)
 	return 1;
 }
 
+static int is_word(const char *w)
+{
+	if (!*w || strlen(w) > 32)
+		return 0;
+	for (; *w; w++)
+		if (!isalpha((unsigned char)*w))
+			return 0;
+	return 1;
+}
+
+/* "requires": [word or literal...], "min_digits": N, "min_run": N.  The pack author
+ * promises each is necessary for a match; they only skip rules that cannot match. */
+static int parse_gates(const cJSON *o, rule_int *r, char *err, size_t errsz, const char *id)
+{
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(o, "requires"), *v;
+	if (req) {
+		if (!cJSON_IsArray(req) || !cJSON_GetArraySize(req)) {
+			snprintf(err, errsz, "rule %s: \"requires\" must be a non-empty array of strings", id);
+			return ART_EINVAL;
+		}
+		size_t n = (size_t)cJSON_GetArraySize(req);
+		r->words = calloc(n, sizeof *r->words);
+		r->lits = calloc(n, sizeof *r->lits);
+		if (!r->words || !r->lits)
+			return ART_ENOMEM;
+		cJSON_ArrayForEach(v, req)
+		{
+			if (!cJSON_IsString(v) || !v->valuestring[0]) {
+				snprintf(err, errsz, "rule %s: \"requires\" must be a non-empty array of strings", id);
+				return ART_EINVAL;
+			}
+			if (is_word(v->valuestring)) {
+				char *w = strdup(v->valuestring);
+				if (!w)
+					return ART_ENOMEM;
+				for (char *c = w; *c; c++)
+					*c = (char)tolower((unsigned char)*c);
+				r->words[r->nwords++] = w;
+			} else if (!(r->lits[r->nlits++] = strdup(v->valuestring))) {
+				return ART_ENOMEM;
+			}
+		}
+		r->gated = 1;
+	}
+	static const char *const nk[] = {"min_digits", "min_run"};
+	for (int i = 0; i < 2; i++) {
+		v = cJSON_GetObjectItemCaseSensitive(o, nk[i]);
+		if (!v)
+			continue;
+		if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 4096) {
+			snprintf(err, errsz, "rule %s: \"%s\" must be an integer 0..4096", id, nk[i]);
+			return ART_EINVAL;
+		}
+		*(i ? &r->min_run : &r->min_digits) = (int)v->valuedouble;
+	}
+	return ART_OK;
+}
+
 /* Compiles one rule object into r (zeroed by the caller). */
 static int rule_parse(const cJSON *o, rule_int *r, char *err, size_t errsz)
 {
@@ -436,10 +529,9 @@ static int rule_parse(const cJSON *o, rule_int *r, char *err, size_t errsz)
 	uint32_t ncap = 0;
 	pcre2_pattern_info(r->re, PCRE2_INFO_CAPTURECOUNT, &ncap);
 	r->span_group = ncap > 0;
-	r->icase = (opts & PCRE2_CASELESS) != 0;
-	r->src = strdup(pat);
-	if (!r->src)
-		return ART_ENOMEM;
+	int rc = parse_gates(o, r, err, errsz, id);
+	if (rc != ART_OK)
+		return rc;
 	r->pub.id = strdup(id);
 	r->pub.family = strdup(fam);
 	r->pub.owasp = strdup(ow);
@@ -588,6 +680,23 @@ int art_policy_rules_override(art_policy_rules *rs, const char *id, const cJSON 
 	return ART_OK;
 }
 
+static uint32_t word_hash(const char *w, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)w[i]) * 16777619u;
+	return h;
+}
+
+/* Slot of lowercase word w[0..n) in the gate table (empty slot if absent). */
+static struct gword *word_slot(const art_policy_rules *rs, const char *w, size_t n)
+{
+	size_t m = rs->wcap - 1, i = word_hash(w, n) & m;
+	while (rs->words[i].w && (strlen(rs->words[i].w) != n || memcmp(rs->words[i].w, w, n)))
+		i = (i + 1) & m;
+	return &rs->words[i];
+}
+
 int art_policy_rules_finish(art_policy_rules *rs)
 {
 	drop_prefilters(rs);
@@ -596,40 +705,35 @@ int art_policy_rules_finish(art_policy_rules *rs)
 			uint32_t *idx = malloc((rs->n ? rs->n : 1) * sizeof *idx);
 			if (!idx)
 				return ART_ENOMEM;
-			size_t k = 0, plen = 8;
-			int combinable = 1;
+			size_t k = 0;
 			for (size_t i = 0; i < rs->n; i++)
-				if ((rs->r[i].pub.stages & (1u << s)) && (rs->r[i].pub.fields & (1u << f))) {
-					uint32_t br = 0;
-					pcre2_pattern_info(rs->r[i].re, PCRE2_INFO_BACKREFMAX, &br);
-					combinable &= br == 0;
+				if ((rs->r[i].pub.stages & (1u << s)) && (rs->r[i].pub.fields & (1u << f)))
 					idx[k++] = (uint32_t)i;
-					plen += strlen(rs->r[i].src) + 8;
-				}
 			rs->idx[s][f] = idx;
 			rs->nidx[s][f] = k;
-			if (k < 2 || !combinable)
-				continue;
-			/* The union (?:(?i:a)|(?:b)|...) finds the leftmost place any rule can match:
-			 * one pass over clean text instead of k, and the rules start there.  A union
-			 * that does not compile (e.g. duplicate group names) is simply not used. */
-			char *u = malloc(plen), *p = u;
-			if (!u)
-				return ART_ENOMEM;
-			p += sprintf(p, "(?:");
-			for (size_t j = 0; j < k; j++)
-				p += sprintf(p, "%s(?%s:%s)", j ? "|" : "", rs->r[idx[j]].icase ? "i" : "",
-					     rs->r[idx[j]].src);
-			sprintf(p, ")");
-			int ec;
-			PCRE2_SIZE eo;
-			pcre2_code *re = pcre2_compile((PCRE2_SPTR)u, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo, NULL);
-			free(u);
-			if (re) {
-				pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-				rs->pre[s][f] = re;
-			}
 		}
+	size_t nw = 0;
+	for (size_t i = 0; i < rs->n; i++)
+		nw += rs->r[i].nwords;
+	if (nw) {
+		rs->wcap = 64;
+		while (rs->wcap < nw * 2)
+			rs->wcap *= 2;
+		if (!(rs->words = calloc(rs->wcap, sizeof *rs->words)))
+			return ART_ENOMEM;
+		for (size_t i = 0; i < rs->n; i++)
+			for (size_t j = 0; j < rs->r[i].nwords; j++) {
+				const char *w = rs->r[i].words[j];
+				struct gword *g = word_slot(rs, w, strlen(w));
+				if (!g->w && !(g->w = strdup(w)))
+					return ART_ENOMEM;
+				uint32_t *nr = realloc(g->rules, (g->n + 1) * sizeof *nr);
+				if (!nr)
+					return ART_ENOMEM;
+				g->rules = nr;
+				g->rules[g->n++] = (uint32_t)i;
+			}
+	}
 	rs->finished = 1;
 	return ART_OK;
 }
@@ -658,6 +762,7 @@ void art_policy_scratch_free(art_policy_scratch *sc)
 	pcre2_match_data_free(sc->md);
 	pcre2_match_context_free(sc->mc);
 	free(sc->hits);
+	free(sc->on);
 	free(sc);
 }
 
@@ -730,36 +835,82 @@ int art_policy_rules_scan(const art_policy_rules *rs, art_policy_scratch *sc, un
 			return ART_ENOMEM;
 		sc->mdcap = rs->maxcap + 1;
 	}
+	if (sc->non < rs->n) {
+		uint8_t *on = realloc(sc->on, rs->n);
+		if (!on)
+			return ART_ENOMEM;
+		sc->on = on;
+		sc->non = rs->n;
+	}
+	/* one pass: digits, longest non-space run, whole words through the gate table */
+	memset(sc->on, 0, rs->n);
+	memset(sc->bytes, 0, sizeof sc->bytes);
+	memset(sc->bigrams, 0, sizeof sc->bigrams);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		sc->bytes[c >> 6] |= 1ull << (c & 63);
+		if (i + 1 < len) {
+			unsigned b = BIGRAM(text[i], text[i + 1]);
+			sc->bigrams[b >> 6] |= 1ull << (b & 63);
+		}
+	}
+	int digits = 0, run = 0, maxrun = 0;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)text[i];
+		if (isalpha(c)) {
+			size_t j = i;
+			char w[33];
+			while (j < len && isalpha((unsigned char)text[j])) {
+				if (j - i < 32)
+					w[j - i] = (char)tolower((unsigned char)text[j]);
+				j++;
+			}
+			run += (int)(j - i);
+			if (rs->wcap && j - i <= 32) {
+				const struct gword *g = word_slot(rs, w, j - i);
+				for (size_t k = 0; g->w && k < g->n; k++)
+					sc->on[g->rules[k]] = 1;
+			}
+			i = j;
+			continue;
+		}
+		digits += c >= '0' && c <= '9';
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+			if (run > maxrun)
+				maxrun = run;
+			run = 0;
+		} else {
+			run++;
+		}
+		i++;
+	}
+	if (run > maxrun)
+		maxrun = run;
 	int si = stage == ART_POLICY_STAGE_OUTPUT ? 1 : 0, fi = -1;
 	for (int f = 0; f < NFIELDS; f++)
 		if (field == (1u << f))
 			fi = f;
-	if (rs->finished && stage && fi >= 0) {
-		size_t from = 0;
-		const pcre2_code *pre = rs->pre[si][fi];
-		if (pre) {
-			int m = pcre2_match(pre, (PCRE2_SPTR)text, len, 0, PCRE2_NO_UTF_CHECK, sc->md, sc->mc);
-			if (m == PCRE2_ERROR_NOMATCH)
-				return 0;
-			if (m > 0 || m == 0)
-				from = pcre2_get_ovector_pointer(sc->md)[0];
-			/* other errors (match limit): scan every rule from the start */
-		}
-		for (size_t j = 0; j < rs->nidx[si][fi]; j++) {
-			uint32_t ri = rs->idx[si][fi][j];
-			int rc = scan_rule(&rs->r[ri], ri, sc, text, len, from);
-			if (rc != ART_OK)
-				return rc;
-		}
-	} else {
-		for (size_t i = 0; i < rs->n; i++) {
-			const art_policy_rule *r = &rs->r[i].pub;
-			if ((stage && !(r->stages & stage)) || !(r->fields & field))
+	size_t nsel = rs->finished && stage && fi >= 0 ? rs->nidx[si][fi] : rs->n;
+	for (size_t j = 0; j < nsel; j++) {
+		uint32_t ri = rs->finished && stage && fi >= 0 ? rs->idx[si][fi][j] : (uint32_t)j;
+		const rule_int *r = &rs->r[ri];
+		if ((stage && !(r->pub.stages & stage)) || !(r->pub.fields & field))
+			continue;
+		if (digits < r->min_digits || maxrun < r->min_run)
+			continue;
+		/* without the word table (no finish) word gates cannot be judged: run the rule */
+		if (r->gated && !sc->on[ri] && (rs->wcap || !r->nwords)) {
+			int found = 0;
+			for (size_t k = 0; k < r->nlits && !found; k++) {
+				size_t ln = strlen(r->lits[k]);
+				found = maybe_has(sc, r->lits[k], ln) && memmem(text, len, r->lits[k], ln) != NULL;
+			}
+			if (!found)
 				continue;
-			int rc = scan_rule(&rs->r[i], (uint32_t)i, sc, text, len, 0);
-			if (rc != ART_OK)
-				return rc;
 		}
+		int rc = scan_rule(r, ri, sc, text, len, 0);
+		if (rc != ART_OK)
+			return rc;
 	}
 	if (sc->nhits > 1)
 		qsort(sc->hits, sc->nhits, sizeof *sc->hits, hit_cmp);

@@ -92,8 +92,12 @@ int art_policy_rules_add_file(art_policy_rules *rs, const char *path, char *err,
  * ART_ENOENT: no such rule. */
 int art_policy_rules_override(art_policy_rules *rs, const char *id, const cJSON *ov,
 			      char *err, size_t errsz);
-/* Builds the combined per-(stage, field) prefilters; call once after the last add.
- * Scanning works without it (slower); later adds drop the prefilters. */
+/* Builds the per-(stage, field) rule lists and the gate table ("requires" words); call
+ * once after the last add or override.  Scanning works without it (slower: every rule's
+ * word gate counts as passed); a later add or override drops them until the next finish.
+ * Gates only skip a rule when the text cannot match it: a text without any of its
+ * "requires" words (whole ASCII words, any case) or literals (substrings, exact case),
+ * with fewer than "min_digits" digits, or no non-space run of "min_run" bytes. */
 int art_policy_rules_finish(art_policy_rules *rs);
 
 size_t art_policy_rules_count(const art_policy_rules *rs);

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BATCH 512
+#define BATCH 32
 #define READ_CHUNK (1 << 20)
 
 typedef struct {
@@ -133,104 +133,118 @@ int art_policy_run(const art_policy_runner *r, int in_fd, FILE *out, art_env_sta
 		free(slots);
 		return ART_ENOMEM;
 	}
-	while (rc == ART_OK && !st->epipe) {
-		/* gather complete lines already in the buffer; read only when there are none */
-		int n = 0;
-		while (n < BATCH) {
-			char *nl = pos < len ? memchr(buf + pos, '\n', len - pos) : NULL;
-			if (nl) {
-				slots[n].s = buf + pos;
-				slots[n].len = (size_t)(nl - (buf + pos));
-				slots[n].line = ++lineno;
-				n++;
-				pos = (size_t)(nl - buf) + 1;
-				continue;
-			}
-			if (eof) {
-				if (pos < len) { /* a last line without newline */
+	/* One parallel region for the whole run (a region per batch costs an allocation
+	 * and a heap consolidation each time): one thread reads, all process, one writes. */
+	/* two flags: one is set only by the reading single, the other only by the writing
+	 * single, so no thread can change a flag another has still to read */
+	int n = 0, stop = 0, done = 0;
+#pragma omp parallel num_threads(r->threads)
+	for (;;) {
+#pragma omp single
+		{
+			n = 0;
+			while (rc == ART_OK && !stop && n < BATCH) {
+				char *nl = pos < len ? memchr(buf + pos, '\n', len - pos) : NULL;
+				if (nl) {
 					slots[n].s = buf + pos;
-					slots[n].len = len - pos;
+					slots[n].len = (size_t)(nl - (buf + pos));
 					slots[n].line = ++lineno;
 					n++;
-					pos = len;
+					pos = (size_t)(nl - buf) + 1;
+					continue;
 				}
-				break;
-			}
-			if (n > 0)
-				break;
-			/* no complete line: make room and read (this may block) */
-			if (pos > 0) {
-				memmove(buf, buf + pos, len - pos);
-				len -= pos;
-				pos = 0;
-			}
-			if (cap - len < READ_CHUNK) {
-				char *nb = realloc(buf, cap * 2);
-				if (!nb) {
-					rc = ART_ENOMEM;
+				if (eof) {
+					if (pos < len) { /* a last line without newline */
+						slots[n].s = buf + pos;
+						slots[n].len = len - pos;
+						slots[n].line = ++lineno;
+						n++;
+						pos = len;
+					}
 					break;
 				}
-				buf = nb;
-				cap *= 2;
-			}
-			ssize_t got = read(in_fd, buf + len, cap - len);
-			if (got < 0) {
-				if (errno == EINTR)
+				if (n > 0)
+					break;
+				/* no complete line: make room and read (this may block) */
+				if (pos > 0) {
+					memmove(buf, buf + pos, len - pos);
+					len -= pos;
+					pos = 0;
+				}
+				if (cap - len < READ_CHUNK) {
+					char *nb = realloc(buf, cap * 2);
+					if (!nb) {
+						rc = ART_ENOMEM;
+						break;
+					}
+					buf = nb;
+					cap *= 2;
+				}
+				ssize_t got = read(in_fd, buf + len, cap - len);
+				if (got < 0) {
+					if (errno != EINTR)
+						rc = ART_EIO;
 					continue;
-				rc = ART_EIO;
-				break;
+				}
+				if (got == 0)
+					eof = 1;
+				len += (size_t)got;
 			}
-			if (got == 0)
-				eof = 1;
-			len += (size_t)got;
+			if (n == 0)
+				stop = 1;
 		}
-		if (n == 0)
+		if (stop)
 			break;
-#pragma omp parallel for num_threads(r->threads) schedule(dynamic, 8) if (n > 8)
+#pragma omp for schedule(dynamic, 4)
 		for (int i = 0; i < n; i++)
 			process(r, &slots[i]);
-		for (int i = 0; i < n; i++) {
-			slot *sl = &slots[i];
-			if (sl->deferred) {
-				int s = r->serial(r->ctx, sl->env, sl->line);
-				if (s < 0 && art_env_status_get(sl->env) != ART_ENV_ERROR)
-					art_env_set_error(sl->env, ART_ERR_STAGE, r->stage, NULL, "%s failed: %s", r->stage,
-							  art_strerror(s));
-				print_slot(sl);
-			}
-		}
-		for (int i = 0; i < n; i++) {
-			slot *sl = &slots[i];
-			st->in++;
-			if (sl->failed) {
-				rc = ART_ENOMEM;
-			} else if (rc == ART_OK && !st->epipe) {
-				if (fwrite(sl->out, 1, sl->outlen, out) != sl->outlen) {
-					if (errno == EPIPE) {
-						st->epipe = 1;
-						art_cli_set_epipe();
-					} else {
-						rc = ART_EIO;
-					}
-				} else {
-					st->out++;
-					st->errors += (uint64_t)sl->is_error;
+#pragma omp single
+		{
+			for (int i = 0; i < n; i++) {
+				slot *sl = &slots[i];
+				if (sl->deferred) {
+					int s = r->serial(r->ctx, sl->env, sl->line);
+					if (s < 0 && art_env_status_get(sl->env) != ART_ENV_ERROR)
+						art_env_set_error(sl->env, ART_ERR_STAGE, r->stage, NULL, "%s failed: %s",
+								  r->stage, art_strerror(s));
+					print_slot(sl);
 				}
 			}
-			st->bad += (uint64_t)sl->bad;
-			cJSON_Delete(sl->env);
-			sl->env = NULL;
-			sl->failed = 0;
-		}
-		if (rc == ART_OK && !st->epipe && line_flush && fflush(out) != 0) {
-			if (errno == EPIPE) {
-				st->epipe = 1;
-				art_cli_set_epipe();
-			} else {
-				rc = ART_EIO;
+			for (int i = 0; i < n; i++) {
+				slot *sl = &slots[i];
+				st->in++;
+				st->bad += (uint64_t)sl->bad;
+				if (sl->failed) {
+					rc = ART_ENOMEM;
+				} else if (rc == ART_OK && !st->epipe) {
+					if (fwrite(sl->out, 1, sl->outlen, out) != sl->outlen) {
+						if (errno == EPIPE) {
+							st->epipe = 1;
+							art_cli_set_epipe();
+						} else {
+							rc = ART_EIO;
+						}
+					} else {
+						st->out++;
+						st->errors += (uint64_t)sl->is_error;
+					}
+				}
+				cJSON_Delete(sl->env);
+				sl->env = NULL;
+				sl->failed = 0;
 			}
+			if (rc == ART_OK && !st->epipe && line_flush && fflush(out) != 0) {
+				if (errno == EPIPE) {
+					st->epipe = 1;
+					art_cli_set_epipe();
+				} else {
+					rc = ART_EIO;
+				}
+			}
+			if (rc != ART_OK || st->epipe || (eof && pos >= len))
+				done = 1;
 		}
-		if (eof && pos >= len)
+		if (done)
 			break;
 	}
 	if (rc == ART_OK && !st->epipe && fflush(out) != 0) {
