@@ -403,37 +403,40 @@ static int is_word(const char *w)
 	return 1;
 }
 
-/* "requires": [word or literal...], "min_digits": N, "min_run": N.  The pack author
- * promises each is necessary for a match; they only skip rules that cannot match. */
+/* "requires": [whole words], "literals": [substrings], "min_digits": N, "min_run": N.
+ * The pack author promises each is necessary for a match; gates only skip rules that
+ * cannot match. */
 static int parse_gates(const cJSON *o, rule_int *r, char *err, size_t errsz, const char *id)
 {
-	const cJSON *req = cJSON_GetObjectItemCaseSensitive(o, "requires"), *v;
-	if (req) {
+	const cJSON *v;
+	static const char *const lk[] = {"requires", "literals"};
+	for (int li = 0; li < 2; li++) {
+		const cJSON *req = cJSON_GetObjectItemCaseSensitive(o, lk[li]);
+		if (!req)
+			continue;
 		if (!cJSON_IsArray(req) || !cJSON_GetArraySize(req)) {
-			snprintf(err, errsz, "rule %s: \"requires\" must be a non-empty array of strings", id);
+			snprintf(err, errsz, "rule %s: \"%s\" must be a non-empty array of strings", id, lk[li]);
 			return ART_EINVAL;
 		}
 		size_t n = (size_t)cJSON_GetArraySize(req);
-		r->words = calloc(n, sizeof *r->words);
-		r->lits = calloc(n, sizeof *r->lits);
-		if (!r->words || !r->lits)
+		char ***arr = li ? &r->lits : &r->words;
+		size_t *cnt = li ? &r->nlits : &r->nwords;
+		if (!(*arr = calloc(n, sizeof **arr)))
 			return ART_ENOMEM;
 		cJSON_ArrayForEach(v, req)
 		{
-			if (!cJSON_IsString(v) || !v->valuestring[0]) {
-				snprintf(err, errsz, "rule %s: \"requires\" must be a non-empty array of strings", id);
+			if (!cJSON_IsString(v) || !v->valuestring[0] || (!li && !is_word(v->valuestring))) {
+				snprintf(err, errsz, "rule %s: \"%s\" must hold %s", id, lk[li],
+					 li ? "non-empty strings" : "words of 1-32 letters");
 				return ART_EINVAL;
 			}
-			if (is_word(v->valuestring)) {
-				char *w = strdup(v->valuestring);
-				if (!w)
-					return ART_ENOMEM;
+			char *w = strdup(v->valuestring);
+			if (!w)
+				return ART_ENOMEM;
+			if (!li)
 				for (char *c = w; *c; c++)
 					*c = (char)tolower((unsigned char)*c);
-				r->words[r->nwords++] = w;
-			} else if (!(r->lits[r->nlits++] = strdup(v->valuestring))) {
-				return ART_ENOMEM;
-			}
+			(*arr)[(*cnt)++] = w;
 		}
 		r->gated = 1;
 	}

@@ -96,7 +96,8 @@ int art_policy_rules_override(art_policy_rules *rs, const char *id, const cJSON 
  * once after the last add or override.  Scanning works without it (slower: every rule's
  * word gate counts as passed); a later add or override drops them until the next finish.
  * Gates only skip a rule when the text cannot match it: a text without any of its
- * "requires" words (whole ASCII words, any case) or literals (substrings, exact case),
+ * "requires" words (whole ASCII-letter words, any case) or "literals" (substrings, exact
+ * case),
  * with fewer than "min_digits" digits, or no non-space run of "min_run" bytes. */
 int art_policy_rules_finish(art_policy_rules *rs);
 
