@@ -928,7 +928,7 @@ static int scan_output(scan_ctx *c)
 
 /* Runs the content rules of one stage; returns the verdict (or a negative status). */
 static int content(const art_policy *p, art_policy_scratch *sc, cJSON *env, unsigned stage_bit,
-		   const char *resume)
+		   const char *resume, int redact_only)
 {
 	const char *stage = stage_bit == ART_POLICY_STAGE_INPUT ? "input" : "output";
 	const cJSON *ap = cJSON_GetObjectItemCaseSensitive(env, "approval");
@@ -941,6 +941,8 @@ static int content(const art_policy *p, art_policy_scratch *sc, cJSON *env, unsi
 		free(c.seen);
 	if (rc != ART_OK)
 		return rc;
+	if (redact_only)
+		return ART_POLICY_BLOCKED;
 	if (c.failed) {
 		art_policy_decision_add(env, stage, "policy.scan", "block", c.worst_field, "high",
 					"rule scan failed (match limit); failing closed");
@@ -1091,6 +1093,7 @@ int art_policy_check(const art_policy *p, art_policy_scratch *sc, unsigned stage
 		     int64_t now_us, const char *resume, enum art_policy_verdict *verdict)
 {
 	int v = ART_POLICY_PASS;
+	unsigned ran = 0;
 	*verdict = ART_POLICY_PASS;
 	if (stages & ART_POLICY_BOUNDARY) {
 		v = boundary(p, env, now_us);
@@ -1102,7 +1105,8 @@ int art_policy_check(const art_policy *p, art_policy_scratch *sc, unsigned stage
 			v = ART_POLICY_BLOCKED;
 			goto done;
 		}
-		v = content(p, sc, env, ART_POLICY_STAGE_INPUT, resume);
+		ran |= ART_POLICY_INPUT;
+		v = content(p, sc, env, ART_POLICY_STAGE_INPUT, resume, 0);
 		if (v != ART_POLICY_PASS)
 			goto done;
 	}
@@ -1112,12 +1116,24 @@ int art_policy_check(const art_policy *p, art_policy_scratch *sc, unsigned stage
 			v = ART_POLICY_BLOCKED;
 			goto done;
 		}
-		v = content(p, sc, env, ART_POLICY_STAGE_OUTPUT, resume);
+		ran |= ART_POLICY_OUTPUT;
+		v = content(p, sc, env, ART_POLICY_STAGE_OUTPUT, resume, 0);
 		if (v != ART_POLICY_PASS)
 			goto done;
 		v = output_checks(p, sc, env, t);
 	}
 done:
+	/* an envelope refused before its content was scanned is still redacted: blocked
+	 * envelopes pass on down the pipe and into traces */
+	if (v == ART_POLICY_BLOCKED) {
+		int rc = ART_POLICY_BLOCKED;
+		if ((stages & ART_POLICY_INPUT) && !(ran & ART_POLICY_INPUT))
+			rc = content(p, sc, env, ART_POLICY_STAGE_INPUT, resume, 1);
+		if (rc >= 0 && (stages & ART_POLICY_OUTPUT) && !(ran & ART_POLICY_OUTPUT))
+			rc = content(p, sc, env, ART_POLICY_STAGE_OUTPUT, resume, 1);
+		if (rc < 0)
+			return rc;
+	}
 	if (v < 0)
 		return v;
 	*verdict = (enum art_policy_verdict)v;
