@@ -273,7 +273,7 @@ int art_policy_rules_new(art_policy_rules **out)
 	return *out ? ART_OK : ART_ENOMEM;
 }
 
-static void drop_prefilters(art_policy_rules *rs)
+static void drop_index(art_policy_rules *rs)
 {
 	for (int s = 0; s < NSTAGES; s++)
 		for (int f = 0; f < NFIELDS; f++) {
@@ -299,6 +299,12 @@ static void rule_free(rule_int *r)
 	free(r->pub.severity);
 	free(r->pub.placeholder);
 	free(r->pub.description);
+	for (size_t i = 0; i < r->nwords; i++)
+		free(r->words[i]);
+	free(r->words);
+	for (size_t i = 0; i < r->nlits; i++)
+		free(r->lits[i]);
+	free(r->lits);
 	pcre2_code_free(r->re);
 }
 
@@ -306,7 +312,7 @@ void art_policy_rules_free(art_policy_rules *rs)
 {
 	if (!rs)
 		return;
-	drop_prefilters(rs);
+	drop_index(rs);
 	for (size_t i = 0; i < rs->n; i++)
 		rule_free(&rs->r[i]);
 	free(rs->r);
@@ -588,7 +594,7 @@ int art_policy_rules_add_pack(art_policy_rules *rs, const cJSON *pack, char *err
 			rule_free(&rs->r[--rs->n]);
 		return rc;
 	}
-	drop_prefilters(rs);
+	drop_index(rs);
 	return ART_OK;
 }
 
@@ -679,7 +685,7 @@ int art_policy_rules_override(art_policy_rules *rs, const char *id, const cJSON 
 		return ART_EINVAL;
 	}
 	*r = nr;
-	drop_prefilters(rs);
+	drop_index(rs);
 	return ART_OK;
 }
 
@@ -702,7 +708,7 @@ static struct gword *word_slot(const art_policy_rules *rs, const char *w, size_t
 
 int art_policy_rules_finish(art_policy_rules *rs)
 {
-	drop_prefilters(rs);
+	drop_index(rs);
 	for (int s = 0; s < NSTAGES; s++)
 		for (int f = 0; f < NFIELDS; f++) {
 			uint32_t *idx = malloc((rs->n ? rs->n : 1) * sizeof *idx);
