@@ -1,6 +1,8 @@
 /* quant_legacy.c — 32-element block types: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1.
- * Dequantization reproduces ggml's arithmetic exactly; quantizers are the reference
- * (round-to-nearest) ones; dots are integer sums per block scaled in float. */
+ * Dequantization reproduces ggml's arithmetic exactly.  Quantizers round to nearest;
+ * Q8_0/Q8_1 (the activation types) use ggml's x86 SIMD numerics (scale 127/amax, round
+ * half to even), which llama.cpp's CPU matmuls apply to activations, so our logits
+ * match its.  Dots are integer sums per block scaled in float. */
 #include <math.h>
 #include <string.h>
 
@@ -188,9 +190,9 @@ void art_quantize_q8_0(const float *x, void *vy, int64_t n)
 	for (int64_t i = 0; i < n / 32; i++, x += 32) {
 		float amax;
 		absmax(x, 32, &amax);
-		const float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+		const float d = amax / 127, id = amax ? 127.f / amax : 0.0f;
 		y[i].d = art_f32_to_f16(d);
-		for (int j = 0; j < 32; j++) y[i].qs[j] = (int8_t)roundf(x[j] * id);
+		for (int j = 0; j < 32; j++) y[i].qs[j] = (int8_t)nearbyintf(x[j] * id);
 	}
 }
 
@@ -200,11 +202,11 @@ void art_quantize_q8_1(const float *x, void *vy, int64_t n)
 	for (int64_t i = 0; i < n / 32; i++, x += 32) {
 		float amax;
 		absmax(x, 32, &amax);
-		const float d = amax / 127, id = d ? 1.0f / d : 0.0f;
+		const float d = amax / 127, id = amax ? 127.f / amax : 0.0f;
 		int sum = 0;
 		y[i].d = art_f32_to_f16(d);
 		for (int j = 0; j < 32; j++) {
-			y[i].qs[j] = (int8_t)roundf(x[j] * id);
+			y[i].qs[j] = (int8_t)nearbyintf(x[j] * id);
 			sum += y[i].qs[j];
 		}
 		y[i].s = art_f32_to_f16((float)sum * d);

@@ -436,7 +436,7 @@ static const cJSON *resolve_ref(cctx *c, const loc *from, const char *kw, const 
 		const cJSON *cur = root;
 		const loc *last = map_get(c, root);
 		loc lastcopy = last ? *last : f;
-		char *save = NULL, *tok = p;
+		char *tok = p;
 		int ok = 1;
 		while (ok && *tok == '/') {
 			tok++;
@@ -470,10 +470,14 @@ static const cJSON *resolve_ref(cctx *c, const loc *from, const char *kw, const 
 			*slash = '/';
 			tok = slash;
 		}
-		(void)save;
 		free(p);
 		if (!ok || !cur) {
 			cfail(c, &f, ART_ENOENT, "%s \"%s\": no schema at that JSON Pointer", kw, ref);
+			goto out;
+		}
+		if (!cJSON_IsObject(cur) && !cJSON_IsBool(cur)) {
+			cfail(c, &f, ART_EINVAL, "%s \"%s\": the value there is not a schema (object or boolean)",
+			      kw, ref);
 			goto out;
 		}
 		if (!map_get(c, cur)) {
@@ -485,8 +489,6 @@ static const cJSON *resolve_ref(cctx *c, const loc *from, const char *kw, const 
 		}
 		target = cur;
 	} else {
-		size_t n = strlen(abs);
-		(void)n;
 		target = uri_get(c, abs);
 		if (!target && *doc && resource_get(c, doc))
 			target = uri_get(c, abs);
@@ -503,11 +505,25 @@ out:
 /* ---- compile ---- */
 static sch_node *compile_node(cctx *c, const cJSON *json);
 
+/* v: the subschema under keyword kw, as member name or index i (both unset: kw itself) */
+static sch_node *compile_sub_at(cctx *c, const loc *l, const char *kw, const char *name, int i,
+				const cJSON *v)
+{
+	if (!cJSON_IsObject(v) && !cJSON_IsBool(v)) {
+		if (name)
+			cfail(c, l, ART_EINVAL, "%s/%s must be a schema (object or boolean)", kw, name);
+		else if (i >= 0)
+			cfail(c, l, ART_EINVAL, "%s/%d must be a schema (object or boolean)", kw, i);
+		else
+			cfail(c, l, ART_EINVAL, "%s must be a schema (object or boolean)", kw);
+		return NULL;
+	}
+	return compile_node(c, v);
+}
+
 static sch_node *compile_sub(cctx *c, const loc *l, const char *kw, const cJSON *v)
 {
-	if (!cJSON_IsObject(v) && !cJSON_IsBool(v))
-		return cfail(c, l, ART_EINVAL, "%s must be a schema (object or boolean)", kw), NULL;
-	return compile_node(c, v);
+	return compile_sub_at(c, l, kw, NULL, -1, v);
 }
 
 static int get_nonneg_int(cctx *c, const loc *l, const cJSON *v, double *out)
@@ -547,7 +563,7 @@ static sch_node **compile_arr(cctx *c, const loc *l, const cJSON *v, int *n)
 		return oom(c), NULL;
 	int i = 0;
 	for (const cJSON *m = v->child; m; m = m->next, i++) {
-		a[i] = compile_sub(c, l, v->string, m);
+		a[i] = compile_sub_at(c, l, v->string, NULL, i, m);
 		if (!a[i])
 			return NULL;
 	}
@@ -566,7 +582,7 @@ static sch_prop *compile_map(cctx *c, const loc *l, const cJSON *v, int *n)
 	int i = 0;
 	for (const cJSON *m = v->child; m; m = m->next, i++) {
 		a[i].name = m->string;
-		a[i].node = compile_sub(c, l, v->string, m);
+		a[i].node = compile_sub_at(c, l, v->string, m->string, -1, m);
 		if (!a[i].node)
 			return NULL;
 	}
@@ -754,7 +770,7 @@ static int compile_kw(cctx *c, sch_node *n, const loc *l, const cJSON *v)
 		for (const cJSON *m = v->child; m; m = m->next, i++) {
 			n->pats[i].src = m->string;
 			n->pats[i].re = compile_re(c, l, "patternProperties", m->string);
-			n->pats[i].node = n->pats[i].re ? compile_sub(c, l, k, m) : NULL;
+			n->pats[i].node = n->pats[i].re ? compile_sub_at(c, l, k, m->string, -1, m) : NULL;
 			if (c->status)
 				return c->status;
 		}
@@ -802,7 +818,7 @@ static int compile_kw(cctx *c, sch_node *n, const loc *l, const cJSON *v)
 		if (!cJSON_IsObject(v))
 			return cfail(c, l, ART_EINVAL, "%s must be an object of schemas", k);
 		for (const cJSON *m = v->child; m; m = m->next)
-			if (!compile_sub(c, l, k, m))
+			if (!compile_sub_at(c, l, k, m->string, -1, m))
 				return c->status;
 	} else if (!strcmp(k, "$ref") || !strcmp(k, "$dynamicRef")) {
 		if (!cJSON_IsString(v))

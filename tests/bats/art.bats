@@ -125,6 +125,9 @@ TABLE
 	# and the good ones come through in order
 	[ "$(grep -c '"status":"ok"' "$T/out")" -eq $((100000 - 14285)) ]
 	sed -n 1p "$T/out" | jq -e '.id == "req-00000001"'
+	# every envelope written, error envelopes included, validates against the contract
+	art-validate --format-assert "$REPO/schemas/envelope.schema.json" <"$T/out" >"$T/v"
+	[ "$(grep -c '^{"valid":true}$' "$T/v")" -eq 100000 ]
 }
 
 @test "closed stdout ends the pipeline quietly (EPIPE is a normal end)" {
@@ -145,4 +148,28 @@ TABLE
 	"$REPO/scripts/gen-envelopes" 5000 >"$T/in"
 	art check <"$T/in" >"$T/out"
 	cmp "$T/in" "$T/out"
+}
+
+@test "art check --strict holds envelopes to the full schema" {
+	# table: envelope | fragment of the error message (empty: valid)
+	while IFS='|' read -r env frag; do
+		run bash -c "printf '%s\n' '$env' | art check --strict"
+		if [ -z "$frag" ]; then
+			assert_success
+		else
+			assert_failure 1
+			echo "$output" | jq -e '.error.code == "bad_envelope" and (.error.details | length) > 0'
+			assert_output --partial "$frag"
+		fi
+	done <<'TABLE'
+{"art":1,"id":"ok","risk":"low","deadline":"2030-01-01T00:00:00Z","messages":[{"role":"user","content":"hi"}]}|
+{"art":1,"id":"r","risk":"extreme"}|/risk
+{"art":1,"id":"d","deadline":"tomorrow"}|/deadline
+{"art":1,"id":"t","trace":{"trace_id":"XYZ"}}|/trace
+{"art":1,"id":"m","messages":[{"role":"robot"}]}|/messages/0/role
+{"art":1,"id":"e","status":"error","error":{"code":"Bad Code","stage":"x","message":"m"}}|/error/code
+TABLE
+	# everything art new makes is valid under --strict
+	art new "hello" --tenant a --actor b --scope s --risk high --deadline 1m --task t -n 5 --temp 0.5 --seed 3 | art check --strict >/dev/null
+	"$REPO/scripts/gen-envelopes" 200 | art check --strict >/dev/null
 }
