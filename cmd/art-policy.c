@@ -358,44 +358,29 @@ static int cmd_lint(int argc, char **argv)
 	art_exit(ART_EXIT_OK);
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: art-policy COMMAND [OPTION]...\n"
-		   "Enforce policy on art envelopes.\n\n"
-		   "Commands:\n"
-		   "  check --stage STAGES     boundary, input and output checks (a filter)\n"
-		   "  approvals list           the approval queue\n"
-		   "  approvals approve ID --by NAME [--note TEXT]\n"
-		   "  approvals deny ID --by NAME [--note TEXT]\n"
-		   "  approvals release        write decided envelopes, each exactly once\n"
-		   "  redact                   redact text lines with the policy's rules\n"
-		   "  lint [FILE]              load and compile a policy file\n\n"
-		   "'art-policy COMMAND --help' for options; man art-policy for the policy file.\n");
-}
+static const char usage[] =
+	"Usage: art-policy COMMAND [OPTION]...\n"
+	"Enforce policy on art envelopes.\n\n"
+	"Commands:\n"
+	"  check --stage STAGES     boundary, input and output checks (a filter)\n"
+	"  approvals list           the approval queue\n"
+	"  approvals approve ID --by NAME [--note TEXT]\n"
+	"  approvals deny ID --by NAME [--note TEXT]\n"
+	"  approvals release        write decided envelopes, each exactly once\n"
+	"  redact                   redact text lines with the policy's rules\n"
+	"  lint [FILE]              load and compile a policy file\n\n"
+	"'art-policy COMMAND --help' for options; man art-policy for the policy file.\n";
+
+static const art_subcmd cmds[] = {
+	{"check", cmd_check},
+	{"approvals", cmd_approvals},
+	{"redact", cmd_redact},
+	{"lint", cmd_lint},
+	{NULL, NULL},
+};
 
 int main(int argc, char **argv)
 {
 	art_cli_init(argv[0]);
-	if (argc < 2) {
-		usage(stderr);
-		return ART_EXIT_USAGE;
-	}
-	const char *c = argv[1];
-	if (!strcmp(c, "-h") || !strcmp(c, "--help") || !strcmp(c, "help")) {
-		usage(stdout);
-		art_exit(ART_EXIT_OK);
-	}
-	if (!strcmp(c, "--version")) {
-		printf("art-policy %s\n", ART_VERSION);
-		art_exit(ART_EXIT_OK);
-	}
-	if (!strcmp(c, "check"))
-		return cmd_check(argc - 1, argv + 1);
-	if (!strcmp(c, "approvals"))
-		return cmd_approvals(argc - 1, argv + 1);
-	if (!strcmp(c, "redact"))
-		return cmd_redact(argc - 1, argv + 1);
-	if (!strcmp(c, "lint"))
-		return cmd_lint(argc - 1, argv + 1);
-	art_die(ART_EXIT_USAGE, "unknown command '%s'; try 'art-policy --help'", c);
+	art_cli_dispatch(usage, cmds, argc, argv);
 }

@@ -2,6 +2,7 @@
 #include "policy_run.h"
 #include "cli.h"
 #include "err.h"
+#include "schemas.h"
 #include "utf8.h"
 #include <errno.h>
 #include <omp.h>
@@ -102,11 +103,29 @@ static void print_slot(slot *sl)
 	sl->out[sl->outlen++] = '\n';
 }
 
-static void process(const art_policy_runner *r, slot *sl)
+/* Strict mode: the envelope against schemas/envelope.schema.json (art_env_filter_run's). */
+static int strict_bad(slot *sl, const char *stage, const char *what)
+{
+	char why[512];
+	cJSON *details = NULL;
+	if (art_schemas_check_envelope(sl->env, why, sizeof why, &details) == ART_OK)
+		return 0;
+	if (!strcmp(what, "input"))
+		art_env_set_error(sl->env, ART_ERR_BAD_ENVELOPE, stage, details,
+				  "input line %llu breaks the envelope contract: %s", (unsigned long long)sl->line, why);
+	else
+		art_env_set_error(sl->env, ART_ERR_BAD_ENVELOPE, stage, details,
+				  "stage wrote an envelope that breaks the contract: %s", why);
+	return 1;
+}
+
+static void process(const art_policy_runner *r, int strict, slot *sl)
 {
 	sl->deferred = 0;
 	sl->env = parse_line(r->stage, sl->s, sl->len, sl->line, &sl->bad);
-	if (sl->env && !sl->bad && r->fn && (r->all_status || art_env_status_get(sl->env) == ART_ENV_OK)) {
+	if (sl->env && !sl->bad && strict && strict_bad(sl, r->stage, "input")) {
+		sl->bad = 1;
+	} else if (sl->env && !sl->bad && r->fn && (r->all_status || art_env_status_get(sl->env) == ART_ENV_OK)) {
 		int s = r->fn(r->ctx, omp_get_thread_num(), sl->env, sl->line);
 		if (s == 1 && r->serial) {
 			sl->deferred = 1;
@@ -114,6 +133,8 @@ static void process(const art_policy_runner *r, slot *sl)
 		}
 		if (s < 0 && art_env_status_get(sl->env) != ART_ENV_ERROR)
 			art_env_set_error(sl->env, ART_ERR_STAGE, r->stage, NULL, "%s failed: %s", r->stage, art_strerror(s));
+		if (strict)
+			strict_bad(sl, r->stage, "output");
 	}
 	print_slot(sl);
 	/* free on the thread that parsed it, at once: malloc's per-thread caches stay warm */
@@ -124,6 +145,9 @@ static void process(const art_policy_runner *r, slot *sl)
 int art_policy_run(const art_policy_runner *r, int in_fd, FILE *out, art_env_stats *st)
 {
 	memset(st, 0, sizeof *st);
+	/* ART_STRICT=1 in the environment turns strict mode on, as in art_env_filter_run */
+	const char *se = getenv("ART_STRICT");
+	int strict = r->strict || (se && *se && strcmp(se, "0") != 0);
 	struct stat sb;
 	int line_flush = !(fstat(fileno(out), &sb) == 0 && S_ISREG(sb.st_mode));
 	size_t cap = READ_CHUNK * 2, len = 0, pos = 0;
@@ -200,7 +224,7 @@ int art_policy_run(const art_policy_runner *r, int in_fd, FILE *out, art_env_sta
 			break;
 #pragma omp for schedule(dynamic, 16)
 		for (int i = 0; i < n; i++)
-			process(r, &slots[i]);
+			process(r, strict, &slots[i]);
 #pragma omp single
 		{
 			for (int i = 0; i < n; i++) {
@@ -210,6 +234,8 @@ int art_policy_run(const art_policy_runner *r, int in_fd, FILE *out, art_env_sta
 					if (s < 0 && art_env_status_get(sl->env) != ART_ENV_ERROR)
 						art_env_set_error(sl->env, ART_ERR_STAGE, r->stage, NULL, "%s failed: %s",
 								  r->stage, art_strerror(s));
+					if (strict)
+						strict_bad(sl, r->stage, "output");
 					print_slot(sl);
 					cJSON_Delete(sl->env);
 					sl->env = NULL;

@@ -27,6 +27,8 @@ typedef struct {
 	void *ctx;
 	int threads;         /* >= 1 */
 	int all_status;      /* 1: call fn on envelopes whose status is not ok too */
+	int strict;          /* 1 (or ART_STRICT=1 in the environment): envelopes are checked
+			      * against the envelope schema on input and output */
 } art_policy_runner;
 
 /* Runs until end of input or a closed output (stats->epipe).  ART_OK or ART_EIO. */
