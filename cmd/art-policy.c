@@ -86,7 +86,7 @@ static const art_opt check_opts[] = {
 	{"db", 0, ART_OPT_STR, &o.db, 0, 0, "FILE", "approval database (default $ART_POLICY_DB)"},
 	{"resume", 0, ART_OPT_STR, &o.resume, 0, 0, "STAGE", "stage recorded in approval.resume when parking"},
 	{"policy-schema", 0, ART_OPT_STR, &o.schema, 0, 0, "FILE", "policy.schema.json to check the policy against"},
-	{"threads", 'j', ART_OPT_INT, &o.threads, 1, 256, "N", "worker threads (default: CPUs)"},
+	{"threads", 'j', ART_OPT_INT, &o.threads, 1, 256, "N", "worker threads (default: idle CPUs, at least 1)"},
 	{0},
 };
 static const art_cmd check_cmd = {
@@ -161,7 +161,15 @@ static int cmd_check(int argc, char **argv)
 	c.stages_name = o.stage;
 	c.p = open_policy();
 	c.db = open_db(0);
-	int threads = o.threads ? (int)o.threads : omp_get_num_procs();
+	/* default: the CPUs not already busy, so a loaded machine is not made slower by
+	 * threads waiting on each other at batch barriers */
+	int threads = (int)o.threads;
+	if (!threads) {
+		double load = 0;
+		threads = omp_get_num_procs();
+		if (getloadavg(&load, 1) == 1)
+			threads -= (int)load;
+	}
 	if (threads < 1)
 		threads = 1;
 	c.sc = calloc((size_t)threads, sizeof *c.sc);
