@@ -262,34 +262,24 @@ uint64_t art_env_reader_line(const art_env_reader *r) { return r->line; }
 
 static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-int art_env_read(art_env_reader *r, cJSON **env, int *bad)
+cJSON *art_env_parse_line(const char *stage, const char *s, size_t len, uint64_t line, int *bad)
 {
-	errno = 0;
-	ssize_t n = getline(&r->buf, &r->cap, r->in);
-	if (n < 0)
-		return ferror(r->in) ? ART_EIO : 0;
-	r->line++;
-	size_t len = (size_t)n;
-	if (len && r->buf[len - 1] == '\n')
+	if (len && s[len - 1] == '\r')
 		len--;
-	if (len && r->buf[len - 1] == '\r')
-		len--;
-	const char *s = r->buf;
 	*bad = 1;
 	size_t lead = 0;
 	while (lead < len && is_space(s[lead]))
 		lead++;
-	if (lead == len) {
-		*env = art_env_bad_input(r->stage, ART_ERR_BAD_JSON, "empty line", r->line, s, len);
-		return *env ? 1 : ART_ENOMEM;
-	}
+	if (lead == len)
+		return art_env_bad_input(stage, ART_ERR_BAD_JSON, "empty line", line, s, len);
 	size_t at;
 	if (!art_utf8_valid(s, len, &at)) {
 		char msg[96];
 		snprintf(msg, sizeof msg, "invalid UTF-8 at byte %zu", at);
-		*env = art_env_bad_input(r->stage, ART_ERR_BAD_UTF8, msg, r->line, s, len);
-		return *env ? 1 : ART_ENOMEM;
+		return art_env_bad_input(stage, ART_ERR_BAD_UTF8, msg, line, s, len);
 	}
+	/* cJSON sets end to the error position on failure (no use of its global error
+	 * pointer, so this is safe from several threads) */
 	const char *end = NULL;
 	cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
 	if (j) {
@@ -303,22 +293,30 @@ int art_env_read(art_env_reader *r, cJSON **env, int *bad)
 	if (!j) {
 		char msg[96];
 		size_t off = end && end >= s && end <= s + len ? (size_t)(end - s) : 0;
-		const char *p = cJSON_GetErrorPtr();
-		if (!end && p && p >= s && p <= s + len)
-			off = (size_t)(p - s);
 		snprintf(msg, sizeof msg, "not JSON (error near byte %zu)", off);
-		*env = art_env_bad_input(r->stage, ART_ERR_BAD_JSON, msg, r->line, s, len);
-		return *env ? 1 : ART_ENOMEM;
+		return art_env_bad_input(stage, ART_ERR_BAD_JSON, msg, line, s, len);
 	}
 	char why[200];
 	if (art_env_check(j, why, sizeof why) != ART_OK) {
 		cJSON_Delete(j);
-		*env = art_env_bad_input(r->stage, ART_ERR_BAD_ENVELOPE, why, r->line, s, len);
-		return *env ? 1 : ART_ENOMEM;
+		return art_env_bad_input(stage, ART_ERR_BAD_ENVELOPE, why, line, s, len);
 	}
 	*bad = 0;
-	*env = j;
-	return 1;
+	return j;
+}
+
+int art_env_read(art_env_reader *r, cJSON **env, int *bad)
+{
+	errno = 0;
+	ssize_t n = getline(&r->buf, &r->cap, r->in);
+	if (n < 0)
+		return ferror(r->in) ? ART_EIO : 0;
+	r->line++;
+	size_t len = (size_t)n;
+	if (len && r->buf[len - 1] == '\n')
+		len--;
+	*env = art_env_parse_line(r->stage, r->buf, len, r->line, bad);
+	return *env ? 1 : ART_ENOMEM;
 }
 
 /* ---- writer ---- */

@@ -67,6 +67,10 @@ void art_env_reader_free(art_env_reader *r);
 /* Next envelope.  Returns 1 with *env set (the parsed envelope, or an error envelope for a
  * bad line, in which case *bad = 1), 0 at end of input, ART_EIO on a read error. */
 int art_env_read(art_env_reader *r, cJSON **env, int *bad);
+/* The parse art_env_read does, on one line already in memory (without its "\n"):
+ * the envelope, or an error envelope for bad input with *bad = 1.  NULL only on
+ * allocation failure.  Thread-safe: for stages that parse lines in parallel. */
+cJSON *art_env_parse_line(const char *stage, const char *s, size_t len, uint64_t line, int *bad);
 /* 1-based number of the line last returned. */
 uint64_t art_env_reader_line(const art_env_reader *r);
 

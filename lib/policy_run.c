@@ -28,50 +28,6 @@ typedef struct {
 	int bad;       /* the line was not an envelope */
 } slot;
 
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-/* art_env_read's parse of one line, on a buffer. */
-static cJSON *parse_line(const char *stage, const char *s, size_t len, uint64_t line, int *bad)
-{
-	if (len && s[len - 1] == '\r')
-		len--;
-	*bad = 1;
-	size_t lead = 0;
-	while (lead < len && is_space(s[lead]))
-		lead++;
-	if (lead == len)
-		return art_env_bad_input(stage, ART_ERR_BAD_JSON, "empty line", line, s, len);
-	size_t at;
-	if (!art_utf8_valid(s, len, &at)) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "invalid UTF-8 at byte %zu", at);
-		return art_env_bad_input(stage, ART_ERR_BAD_UTF8, msg, line, s, len);
-	}
-	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
-	if (j) {
-		while (end < s + len && is_space(*end))
-			end++;
-		if (end != s + len) {
-			cJSON_Delete(j);
-			j = NULL;
-		}
-	}
-	if (!j) {
-		char msg[96];
-		size_t off = end && end >= s && end <= s + len ? (size_t)(end - s) : 0;
-		snprintf(msg, sizeof msg, "not JSON (error near byte %zu)", off);
-		return art_env_bad_input(stage, ART_ERR_BAD_JSON, msg, line, s, len);
-	}
-	char why[200];
-	if (art_env_check(j, why, sizeof why) != ART_OK) {
-		cJSON_Delete(j);
-		return art_env_bad_input(stage, ART_ERR_BAD_ENVELOPE, why, line, s, len);
-	}
-	*bad = 0;
-	return j;
-}
-
 /* ---- compact JSON writer: cJSON_PrintUnformatted's output (integral numbers below 2^53
  * are written as plain digits), without a printf per number ---- */
 
@@ -237,7 +193,7 @@ static int strict_bad(slot *sl, const char *stage, const char *what)
 static void process(const art_policy_runner *r, int strict, int thread, slot *sl)
 {
 	sl->deferred = 0;
-	sl->env = parse_line(r->stage, sl->s, sl->len, sl->line, &sl->bad);
+	sl->env = art_env_parse_line(r->stage, sl->s, sl->len, sl->line, &sl->bad);
 	if (sl->env && !sl->bad && strict && strict_bad(sl, r->stage, "input")) {
 		sl->bad = 1;
 	} else if (sl->env && !sl->bad && r->fn && (r->all_status || art_env_status_get(sl->env) == ART_ENV_OK)) {
