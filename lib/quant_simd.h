@@ -115,7 +115,7 @@ static inline float hmax_ps8(__m256 v)
 
 /* ---- float element types ------------------------------------------------------------------ */
 
-static void k_dot_f32(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_f32(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const float *x = vx, *y = vy;
 	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -139,7 +139,7 @@ static inline __m256 ld_bf16(const art_bf16 *p)
 	return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
 }
 
-static void k_dot_f16(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_f16(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_f16 *x = vx, *y = vy;
 	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -156,7 +156,7 @@ static void k_dot_f16(int64_t n, float *s, const void *vx, const void *vy)
 	*s = sum;
 }
 
-static void k_dot_bf16(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_bf16(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_bf16 *x = vx, *y = vy;
 	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -174,7 +174,7 @@ static void k_dot_bf16(int64_t n, float *s, const void *vx, const void *vy)
 }
 
 /* Conversions: bit-exact with the scalar ones (round to nearest even; NaN stays NaN). */
-static void k_f16_to_float(const void *vx, float *y, int64_t n)
+static inline void k_f16_to_float(const void *vx, float *y, int64_t n)
 {
 	const art_f16 *x = vx;
 	int64_t i = 0;
@@ -182,7 +182,7 @@ static void k_f16_to_float(const void *vx, float *y, int64_t n)
 	for (; i < n; i++) y[i] = f16s(x[i]);
 }
 
-static void k_f16_from_float(const float *x, void *vy, int64_t n)
+static inline void k_f16_from_float(const float *x, void *vy, int64_t n)
 {
 	art_f16 *y = vy;
 	int64_t i = 0;
@@ -192,7 +192,7 @@ static void k_f16_from_float(const float *x, void *vy, int64_t n)
 	for (; i < n; i++) y[i] = art_f32_to_f16(x[i]);
 }
 
-static void k_bf16_to_float(const void *vx, float *y, int64_t n)
+static inline void k_bf16_to_float(const void *vx, float *y, int64_t n)
 {
 	const art_bf16 *x = vx;
 	int64_t i = 0;
@@ -212,7 +212,7 @@ static inline __m256i bf16_round8(__m256 f)
 	return _mm256_blendv_epi8(r, q, nan);
 }
 
-static void k_bf16_from_float(const float *x, void *vy, int64_t n)
+static inline void k_bf16_from_float(const float *x, void *vy, int64_t n)
 {
 	art_bf16 *y = vy;
 	int64_t i = 0;
@@ -224,46 +224,32 @@ static void k_bf16_from_float(const float *x, void *vy, int64_t n)
 	for (; i < n; i++) y[i] = art_f32_to_bf16(x[i]);
 }
 
-/* ---- legacy 32-blocks: one block per register, float accumulation per block --------------- */
+/* ---- legacy 32-blocks: one block per register, float accumulation per block ---------------
+ * One 8-lane accumulator, blocks in order, lane i holding bytes 4i..4i+3 of each block:
+ * the association ggml's AVX2 dots use, so logits follow llama.cpp's on that path. */
 
-static void k_dot_q8_0(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_q8_0(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q8_0 *x = vx, *y = vy;
-	const int64_t nb = n / ART_QK8_0;
-	__m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
-	int64_t i = 0;
-	for (; i + 2 <= nb; i += 2) {
-		const __m256i p0 = dot_ss(load32(x[i].qs), load32(y[i].qs));
-		const __m256i p1 = dot_ss(load32(x[i + 1].qs), load32(y[i + 1].qs));
-		acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * f16s(y[i].d)), _mm256_cvtepi32_ps(p0), acc0);
-		acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i + 1].d) * f16s(y[i + 1].d)), _mm256_cvtepi32_ps(p1), acc1);
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t i = 0; i < n / ART_QK8_0; i++) {
+		const __m256i p = dot_ss(load32(x[i].qs), load32(y[i].qs));
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * f16s(y[i].d)), _mm256_cvtepi32_ps(p), acc);
 	}
-	for (; i < nb; i++) {
-		const __m256i p0 = dot_ss(load32(x[i].qs), load32(y[i].qs));
-		acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * f16s(y[i].d)), _mm256_cvtepi32_ps(p0), acc0);
-	}
-	*s = hsum_ps8(_mm256_add_ps(acc0, acc1));
+	*s = hsum_ps8(acc);
 }
 
-static void k_dot_q4_0(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_q4_0(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q4_0 *x = vx;
 	const art_block_q8_0 *y = vy;
-	const int64_t nb = n / ART_QK4_0;
 	const __m256i eight = _mm256_set1_epi8(8);
-	__m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
-	int64_t i = 0;
-	for (; i + 2 <= nb; i += 2) {
-		const __m256i p0 = dot_ss(_mm256_sub_epi8(nibbles32(x[i].qs), eight), load32(y[i].qs));
-		const __m256i p1 = dot_ss(_mm256_sub_epi8(nibbles32(x[i + 1].qs), eight), load32(y[i + 1].qs));
-		acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * f16s(y[i].d)), _mm256_cvtepi32_ps(p0), acc0);
-		acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i + 1].d) * f16s(y[i + 1].d)), _mm256_cvtepi32_ps(p1), acc1);
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t i = 0; i < n / ART_QK4_0; i++) {
+		const __m256i p = dot_ss(_mm256_sub_epi8(nibbles32(x[i].qs), eight), load32(y[i].qs));
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * f16s(y[i].d)), _mm256_cvtepi32_ps(p), acc);
 	}
-	for (; i < nb; i++) {
-		const __m256i p0 = dot_ss(_mm256_sub_epi8(nibbles32(x[i].qs), eight), load32(y[i].qs));
-		acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * f16s(y[i].d)), _mm256_cvtepi32_ps(p0), acc0);
-	}
-	*s = hsum_ps8(_mm256_add_ps(acc0, acc1));
+	*s = hsum_ps8(acc);
 }
 
 /* q = nibble | (bit ? 0 : 0xf0): the signed value nibble + 16*bit - 16 of Q5_0. */
@@ -273,7 +259,7 @@ static inline __m256i q5_0_signed(const art_block_q5_0 *b)
 	return _mm256_or_si256(nibbles32(b->qs), hi);
 }
 
-static void k_dot_q5_0(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_q5_0(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q5_0 *x = vx;
 	const art_block_q8_0 *y = vy;
@@ -286,7 +272,7 @@ static void k_dot_q5_0(int64_t n, float *s, const void *vx, const void *vy)
 	*s = hsum_ps8(acc);
 }
 
-static void k_dot_q4_1(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_q4_1(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q4_1 *x = vx;
 	const art_block_q8_1 *y = vy;
@@ -301,7 +287,7 @@ static void k_dot_q4_1(int64_t n, float *s, const void *vx, const void *vy)
 	*s = hsum_ps8(acc) + summ;
 }
 
-static void k_dot_q5_1(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_q5_1(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q5_1 *x = vx;
 	const art_block_q8_1 *y = vy;
@@ -341,7 +327,7 @@ static inline float amax32(const float *x)
 	return hmax_ps8(m);
 }
 
-static void k_quantize_q8_0(const float *x, void *vy, int64_t n)
+static inline void k_quantize_q8_0(const float *x, void *vy, int64_t n)
 {
 	art_block_q8_0 *y = vy;
 	for (int64_t i = 0; i < n / ART_QK8_0; i++, x += 32) {
@@ -352,7 +338,7 @@ static void k_quantize_q8_0(const float *x, void *vy, int64_t n)
 	}
 }
 
-static void k_quantize_q8_1(const float *x, void *vy, int64_t n)
+static inline void k_quantize_q8_1(const float *x, void *vy, int64_t n)
 {
 	art_block_q8_1 *y = vy;
 	for (int64_t i = 0; i < n / ART_QK8_1; i++, x += 32) {
@@ -365,7 +351,7 @@ static void k_quantize_q8_1(const float *x, void *vy, int64_t n)
 	}
 }
 
-static void k_quantize_q8_K(const float *x, void *vy, int64_t n)
+static inline void k_quantize_q8_K(const float *x, void *vy, int64_t n)
 {
 	art_block_q8_K *y = vy;
 	for (int64_t i = 0; i < n / ART_QK_K; i++, x += ART_QK_K) {
@@ -438,7 +424,7 @@ static inline __m256i k4_minsum(const uint8_t mn[8], const int16_t bsums[16])
 	return _mm256_madd_epi16(load32(bsums), m16);
 }
 
-static void k_dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q4_K *x = vx;
 	const art_block_q8_K *y = vy;
@@ -465,7 +451,7 @@ static void k_dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
 	*s = hsum_ps8(acc) - hsum_ps8(accm);
 }
 
-static void k_dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q5_K *x = vx;
 	const art_block_q8_K *y = vy;
@@ -498,7 +484,7 @@ static void k_dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
 }
 
 /* Q6_K: q - 32 with q in 0..63 → Σ sc·(Σ q·y − 32·bsum). */
-static void k_dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q6_K *x = vx;
 	const art_block_q8_K *y = vy;
@@ -548,7 +534,7 @@ static inline __m128i q3_scales8(const uint8_t q[12])
 }
 
 /* Q3_K: q = 2 low bits + 4·hmask bit − 4 → Σ sc·(Σ u·y − 4·bsum), u in 0..7. */
-static void k_dot_q3_K(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_q3_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q3_K *x = vx;
 	const art_block_q8_K *y = vy;
@@ -577,7 +563,7 @@ static void k_dot_q3_K(int64_t n, float *s, const void *vx, const void *vy)
 }
 
 /* Q2_K: q in 0..3, 4-bit scale (low) and min (high) per 16 → d·Σ sc·q·y − dmin·Σ m·bsum. */
-static void k_dot_q2_K(int64_t n, float *s, const void *vx, const void *vy)
+static inline void k_dot_q2_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q2_K *x = vx;
 	const art_block_q8_K *y = vy;
