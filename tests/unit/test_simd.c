@@ -28,6 +28,8 @@
 #include <omp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "err.h"
@@ -127,6 +129,33 @@ static void test_detect(void)
 		     "art_quant_traits follows path %s", art_simd_name((enum art_simd)p));
 	}
 	art_simd_set(keep);
+}
+
+/* ART_SIMD forcing: rerun this binary's detection checks (--detect) under each value and
+ * an unknown one; each child checks that it got the path asked for, or a refusal. */
+extern char **environ;
+static void test_forcing(const char *self)
+{
+	static const char *const vals[] = {"scalar", "avx2", "avx512", "AVX2", "neon9"};
+	for (int k = 0; k < 5; k++) {
+		char env[64], **envp;
+		int ne = 0;
+		while (environ[ne]) ne++;
+		envp = calloc((size_t)ne + 2, sizeof *envp);
+		int m = 0;
+		for (int i = 0; i < ne; i++)
+			if (strncmp(environ[i], "ART_SIMD=", 9)) envp[m++] = environ[i];
+		snprintf(env, sizeof env, "ART_SIMD=%s", vals[k]);
+		envp[m++] = env;
+		char *argv[] = {(char *)self, "--detect", NULL};
+		pid_t pid;
+		int st = -1;
+		int rc = posix_spawn(&pid, self, NULL, NULL, argv, envp);
+		if (rc == 0) waitpid(pid, &st, 0);
+		T_OK(rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		     "ART_SIMD=%s: detection checks pass in a child (status %d)", vals[k], st);
+		free(envp);
+	}
 }
 
 /* One type on one path: dots over several lengths; returns nothing, reports per length. */
@@ -314,7 +343,13 @@ static int bench(double secs)
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--bench")) return bench(argc > 2 ? atof(argv[2]) : 0.3);
+	if (argc > 1 && !strcmp(argv[1], "--detect")) {
+		if (!freopen("/dev/null", "w", stdout)) return 2; /* the parent reports */
+		test_detect();
+		return T_DONE();
+	}
 	test_detect();
+	if (!getenv("ART_SIMD")) test_forcing("/proc/self/exe");
 	for (int p = 0; p < ART_SIMD_COUNT; p++) {
 		const enum art_simd path = (enum art_simd)p;
 		if (p == ART_SIMD_SCALAR) continue; /* the reference itself */
