@@ -15,6 +15,7 @@
 
 static art_qtraits tables[ART_SIMD_COUNT][ART_QTYPE_COUNT];
 static int supported[ART_SIMD_COUNT];
+static int has_avx512bf16;
 static int current = ART_SIMD_SCALAR;
 static int init_status = ART_OK;
 static char init_msg[160];
@@ -46,6 +47,7 @@ static void detect(void)
 				     __builtin_cpu_supports("avx512dq") &&
 				     __builtin_cpu_supports("avx512vl") &&
 				     __builtin_cpu_supports("avx512vnni");
+	has_avx512bf16 = supported[ART_SIMD_AVX512] && __builtin_cpu_supports("avx512bf16");
 #endif
 }
 
@@ -86,6 +88,7 @@ static void build_tables(void)
 	FILL(avx2);
 	tab = tables[ART_SIMD_AVX512];
 	FILL(avx512);
+	if (has_avx512bf16) SET(BF16, vec_dot, art_vec_dot_bf16_avx512bf16);
 }
 #undef FILL
 #undef SET

@@ -8,7 +8,8 @@
  *
  *   scalar  the reference kernels (art_quant_traits_ref)
  *   avx2    AVX2 + FMA + F16C (256-bit maddubs/madd integer dots)
- *   avx512  AVX-512 F/BW/DQ/VL + VNNI (dpbusd integer dots, 512-bit float dots)
+ *   avx512  AVX-512 F/BW/DQ/VL + VNNI (dpbusd integer dots, 512-bit float dots; the
+ *           BF16 dot uses vdpbf16ps where the CPU also has AVX512-BF16)
  *
  * art_quant_traits() (quant.c) returns art_simd_traits(): the scalar table with the
  * function pointers of the selected path swapped in.  Layouts never change.
@@ -75,4 +76,6 @@ const art_qtraits *art_simd_traits_for(enum art_simd path, uint32_t type);
 ART_SIMD_KERNELS(avx2)
 ART_SIMD_KERNELS(avx512)
 #undef ART_SIMD_KERNELS
+/* AVX512-BF16 dot: the avx512 path uses it where cpuid also reports avx512bf16. */
+void art_vec_dot_bf16_avx512bf16(int64_t n, float *s, const void *x, const void *y);
 #endif

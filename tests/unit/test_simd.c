@@ -7,8 +7,8 @@
  *
  * Tolerance: integer parts are exact in both, so only float rounding differs — the
  * order of accumulation (and double vs float accumulators for F32/F16/BF16).  With B =
- * Σ|x_i·y_i| + max|x|·Σ|y_i| (the second term covers the min/offset parts of Q4_1, Q5_1,
- * Q2_K, Q4_K, Q5_K, which are summed separately) and L the longest float addition chain
+ * Σ|x_i·y_i| (+ max|x|·Σ|y_i| for Q4_1, Q5_1, Q2_K, Q4_K, Q5_K, whose min/offset parts
+ * are summed separately) and L the longest float addition chain
  * (blocks for quantized types, n/8 for float types), we require
  *     |dot_simd − dot_ref| ≤ 2·FLT_EPSILON·(L + 8)·B,
  * the standard bound for recursive float summation with slack.
@@ -69,7 +69,14 @@ static void fill(float *x, int64_t n, int offset_bias)
 	}
 }
 
-static double bound(const float *x, const float *y, int64_t n)
+/* Types whose dot adds a separately summed min/offset term (y = d·q − m or d·q + m). */
+static int has_min(int type)
+{
+	return type == ART_QTYPE_Q4_1 || type == ART_QTYPE_Q5_1 || type == ART_QTYPE_Q2_K ||
+	       type == ART_QTYPE_Q4_K || type == ART_QTYPE_Q5_K;
+}
+
+static double bound(const float *x, const float *y, int64_t n, int with_min)
 {
 	double sxy = 0, sy = 0, mx = 0;
 	for (int64_t i = 0; i < n; i++) {
@@ -77,7 +84,7 @@ static double bound(const float *x, const float *y, int64_t n)
 		sy += fabs((double)y[i]);
 		if (fabs((double)x[i]) > mx) mx = fabs((double)x[i]);
 	}
-	return sxy + mx * sy;
+	return sxy + (with_min ? mx * sy : 0);
 }
 
 static void test_detect(void)
@@ -186,7 +193,7 @@ static void test_dot_type(enum art_simd path, int type)
 			ref->vec_dot(n, &a, xq, yq);
 			sim->vec_dot(n, &b, xq, yq);
 			const double chain = ref->is_quantized ? (double)(n / ref->blck) : (double)n / 8;
-			const double tol = 2 * FLT_EPSILON * (chain + 8) * bound(xd, yd, n);
+			const double tol = 2 * FLT_EPSILON * (chain + 8) * bound(xd, yd, n, has_min(type));
 			const double e = fabs((double)a - b);
 			if (!(e <= tol)) {
 				if (ok) T_DIAG("%s/%s n=%lld rep %d: ref %.9g simd %.9g tol %.3g", ref->name,
