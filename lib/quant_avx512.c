@@ -3,7 +3,7 @@
  * Legacy 32-block dots: the 256-bit kernels of quant_simd.h, whose byte dots compile to
  * one VNNI dpbusd here (one block per register and the same lane grouping and block
  * order as the AVX2 path, so both paths give bit-identical results for these types).
- * Float dots and conversions, and the Q4_K/Q5_K/Q6_K dots, are 512-bit kernels below:
+ * F16/BF16 dots and conversions, and the Q4_K/Q5_K/Q6_K dots, are 512-bit kernels below:
  * 64 quants (two 32-sub-blocks or four 16-sub-blocks) per register.
  * Contracts are quant_simd.h's.  Reached only through art_simd after the cpuid check.
  */
@@ -12,7 +12,7 @@
 
 static inline float hsum_ps16(__m512 v) { return _mm512_reduce_add_ps(v); }
 
-/* ---- float element types: 16 lanes, four accumulators ------------------------------------ */
+/* ---- float element types: 16 lanes, four accumulators (32-byte loads of the row) ---------- */
 
 static inline __m512 z_f16(const art_f16 *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
 static inline __m512 z_bf16(const art_bf16 *p)
@@ -38,8 +38,6 @@ static inline __m512 z_bf16(const art_bf16 *p)
 		for (; i < n; i++) sum += TAIL(x[i]) * TAIL(y[i]);                                 \
 		*s = sum;                                                                         \
 	}
-static inline float id_f32(float f) { return f; }
-Z_FLOAT_DOT(z_dot_f32, float, _mm512_loadu_ps, id_f32)
 Z_FLOAT_DOT(z_dot_f16, art_f16, z_f16, f16s)
 Z_FLOAT_DOT(z_dot_bf16, art_bf16, z_bf16, art_bf16_to_f32)
 #undef Z_FLOAT_DOT
@@ -90,22 +88,25 @@ static void z_bf16_from_float(const float *x, void *vy, int64_t n)
 }
 
 /* BF16 dot with AVX512-BF16 (when cpuid has it; art_simd checks avx512bf16 separately):
- * vdpbf16ps forms each lane's two bf16 products exactly and adds them to the lane in
+ * 256-bit vdpbf16ps (32-byte loads: 64-byte loads split cache lines on 32-aligned GGUF
+ * data and lose more than they gain) forms each lane's two bf16 products exactly and adds them to the lane in
  * float; it treats subnormal inputs as zero (they are below 2^-126, far inside the dot
  * tolerance).  Same result contract as art_vec_dot_bf16: float rounding only. */
 static void z_dot_bf16_dp(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_bf16 *x = vx, *y = vy;
-	__m512 a0 = _mm512_setzero_ps(), a1 = a0;
+	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
 	int64_t i = 0;
+#define DP(a, k) a = _mm256_dpbf16_ps(a, (__m256bh)load32(x + i + (k)), (__m256bh)load32(y + i + (k)))
 	for (; i + 64 <= n; i += 64) {
-		a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_loadu_si512(x + i), (__m512bh)_mm512_loadu_si512(y + i));
-		a1 = _mm512_dpbf16_ps(a1, (__m512bh)_mm512_loadu_si512(x + i + 32),
-				      (__m512bh)_mm512_loadu_si512(y + i + 32));
+		DP(a0, 0);
+		DP(a1, 16);
+		DP(a2, 32);
+		DP(a3, 48);
 	}
-	for (; i + 32 <= n; i += 32)
-		a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_loadu_si512(x + i), (__m512bh)_mm512_loadu_si512(y + i));
-	float sum = hsum_ps16(_mm512_add_ps(a0, a1));
+	for (; i + 16 <= n; i += 16) DP(a0, 0);
+#undef DP
+	float sum = hsum_ps8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
 	for (; i < n; i++) sum += art_bf16_to_f32(x[i]) * art_bf16_to_f32(y[i]);
 	*s = sum;
 }
@@ -230,7 +231,7 @@ static void z_dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 #define EXPORT_TO(name, k)                                                                   \
 	void name##_avx512(const void *x, float *y, int64_t n) { k(x, y, n); }
 
-EXPORT_DOT(art_vec_dot_f32, z_dot_f32)
+EXPORT_DOT(art_vec_dot_f32, k_dot_f32) /* 256-bit: see z_dot_bf16_dp on 64-byte loads */
 EXPORT_DOT(art_vec_dot_f16, z_dot_f16)
 EXPORT_DOT(art_vec_dot_bf16, z_dot_bf16)
 EXPORT_DOT(art_vec_dot_q4_0_q8_0, k_dot_q4_0)
