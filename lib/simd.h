@@ -8,8 +8,9 @@
  *
  *   scalar  the reference kernels (art_quant_traits_ref)
  *   avx2    AVX2 + FMA + F16C (256-bit maddubs/madd integer dots)
- *   avx512  AVX-512 F/BW/DQ/VL + VNNI (dpbusd integer dots, 512-bit float dots; the
- *           BF16 dot uses vdpbf16ps where the CPU also has AVX512-BF16)
+ *   avx512  AVX-512 F/BW/DQ/VL + VNNI (dpbusd for the 32-block dots, 512-bit F16/BF16
+ *           and Q4_K/Q5_K/Q6_K kernels; the BF16 dot uses vdpbf16ps where the CPU also
+ *           has AVX512-BF16)
  *
  * art_quant_traits() (quant.c) returns art_simd_traits(): the scalar table with the
  * function pointers of the selected path swapped in.  Layouts never change.
