@@ -24,7 +24,9 @@ static void add_bias(float *y, const float *b, int n)
 		for (int i = 0; i < n; i++) y[i] += b[i];
 }
 
-/* Attention of the current query (all heads) over cache positions 0..n_kv-1 of layer il. */
+/* Attention of the current query (all heads) over cache positions 0..n_kv-1 of layer il.
+ * With an F16 cache this is llama.cpp's non-flash path: the query is rounded to F16 for
+ * K·q, softmax in F32, the probabilities rounded to F16 for V·p. */
 static void attention(art_model_ctx *c, int il, int n_kv, int ith, int nth)
 {
 	const art_model_hparams *hp = &c->m->hp;
@@ -123,10 +125,7 @@ static void forward_token(art_model_ctx *c, int32_t tok, int pos, int want_logit
 		art_op_rmsnorm(c->xb, c->x, l->ffn_norm, n_embd, hp->rms_eps);
 		matvec(c, &l->w_gate, c->xb, c->hb);
 		matvec(c, &l->w_up, c->xb, c->hb2);
-		for (int i = 0; i < hp->n_ff; i++) {
-			const float g = c->hb[i];
-			c->hb[i] = g / (1.0f + expf(-g)) * c->hb2[i];
-		}
+		art_op_swiglu(c->hb, c->hb, c->hb2, hp->n_ff);
 		matvec(c, &l->w_down, c->hb, c->xb);
 		for (int i = 0; i < n_embd; i++) c->x[i] += c->xb[i];
 	}

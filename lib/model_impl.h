@@ -61,6 +61,9 @@ void art_op_rope_cache(float *cs, float *sn, int n_rot, int p, float base, float
 /* Rotates the first n_rot dims of each of n_heads heads of head_dim in x. */
 void art_op_rope(float *x, int n_heads, int head_dim, int n_rot, int neox, const float *cs,
 		 const float *sn);
+/* y = silu(g) * u over n elements (y may alias g). */
+void art_op_swiglu(float *y, const float *g, const float *u, int n);
+float art_op_vexpf(float x);
 /* In-place softmax of x[0..n) after scaling by scale. */
 void art_op_softmax(float *x, int n, float scale);
 
