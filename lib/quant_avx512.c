@@ -4,7 +4,9 @@
  * one VNNI dpbusd here (one block per register and the same lane grouping and block
  * order as the AVX2 path, so both paths give bit-identical results for these types).
  * F16/BF16 dots and conversions, and the Q4_K/Q5_K/Q6_K dots, are 512-bit kernels below:
- * 64 quants (two 32-sub-blocks or four 16-sub-blocks) per register.
+ * 64 quants (two 32-sub-blocks or four 16-sub-blocks) per register; the K dots fold
+ * their 16 integer lanes to the scalar twins' 8 before the float steps, so every
+ * quantized dot here is bit-identical to its scalar twin.
  * Contracts are quant_simd.h's.  Reached only through art_simd after the cpuid check.
  */
 #include "quant_simd.h"
@@ -117,6 +119,13 @@ void art_vec_dot_bf16_avx512bf16(int64_t n, float *s, const void *x, const void 
 
 static inline __m512i z_pair(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
 
+/* 16 int32 lanes of two 32-element halves → the 8 lanes of the scalar twins' layout
+ * (lane l: elements with (e % 32) / 4 == l); exact integer adds. */
+static inline __m256i z_fold(__m512i v)
+{
+	return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+}
+
 /* Q4_K/Q5_K chunk j (64 quants = sub-blocks 2j, 2j+1): Σ sc·q·y as 16 int32 lanes. */
 static inline __m512i z_k4_chunk(__m256i lo, __m256i hi, const int8_t *y64, uint8_t s0, uint8_t s1)
 {
@@ -129,8 +138,8 @@ static void z_dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
 	const art_block_q4_K *x = vx;
 	const art_block_q8_K *y = vy;
 	const __m256i lo4 = _mm256_set1_epi8(0x0f);
-	__m512 acc = _mm512_setzero_ps();
-	__m256 accm = _mm256_setzero_ps();
+	__m256 acc = _mm256_setzero_ps();
+	float summs = 0;
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		uint8_t sc[8], mn[8];
 		k4_scales(x[i].scales, sc, mn);
@@ -141,11 +150,10 @@ static void z_dot_q4_K(int64_t n, float *s, const void *vx, const void *vy)
 			sumi = _mm512_add_epi32(sumi, z_k4_chunk(lo, hi, y[i].qs + 64 * j, sc[2 * j], sc[2 * j + 1]));
 		}
 		const float dy = y[i].d;
-		acc = _mm512_fmadd_ps(_mm512_set1_ps(f16s(x[i].d) * dy), _mm512_cvtepi32_ps(sumi), acc);
-		accm = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].dmin) * dy),
-				       _mm256_cvtepi32_ps(k4_minsum(mn, y[i].bsums)), accm);
+		summs = fmaf(-dy * f16s(x[i].dmin), (float)hsum_epi32_8(k4_minsum(mn, y[i].bsums)), summs);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(dy * f16s(x[i].d)), _mm256_cvtepi32_ps(z_fold(sumi)), acc);
 	}
-	*s = hsum_ps16(acc) - hsum_ps8(accm);
+	*s = hsum_ps8(acc) + summs;
 }
 
 static void z_dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
@@ -153,8 +161,8 @@ static void z_dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
 	const art_block_q5_K *x = vx;
 	const art_block_q8_K *y = vy;
 	const __m256i lo4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
-	__m512 acc = _mm512_setzero_ps();
-	__m256 accm = _mm256_setzero_ps();
+	__m256 acc = _mm256_setzero_ps();
+	float summs = 0;
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		uint8_t sc[8], mn[8];
 		k4_scales(x[i].scales, sc, mn);
@@ -170,11 +178,10 @@ static void z_dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
 			sumi = _mm512_add_epi32(sumi, z_k4_chunk(lo, hi, y[i].qs + 64 * j, sc[2 * j], sc[2 * j + 1]));
 		}
 		const float dy = y[i].d;
-		acc = _mm512_fmadd_ps(_mm512_set1_ps(f16s(x[i].d) * dy), _mm512_cvtepi32_ps(sumi), acc);
-		accm = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].dmin) * dy),
-				       _mm256_cvtepi32_ps(k4_minsum(mn, y[i].bsums)), accm);
+		summs = fmaf(-dy * f16s(x[i].dmin), (float)hsum_epi32_8(k4_minsum(mn, y[i].bsums)), summs);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(dy * f16s(x[i].d)), _mm256_cvtepi32_ps(z_fold(sumi)), acc);
 	}
-	*s = hsum_ps16(acc) - hsum_ps8(accm);
+	*s = hsum_ps8(acc) + summs;
 }
 
 /* int16 ×32: the scales of sub-blocks 4g..4g+3, each repeated 8 times. */
@@ -188,15 +195,16 @@ static inline __m512i z_scale_quad(__m128i s8, int g)
 }
 
 /* Q6_K: per chunk c of 128, ql's 64 bytes hold quarters 0,1 (low nibbles) and 2,3 (high);
- * qh's 32 bytes hold 2 bits per quarter.  Σ sc·(Σ u·y − 32·bsum), u = q + 32 in 0..63. */
+ * qh's 32 bytes hold 2 bits per quarter.  u = q + 32 in 0..63; per int16 pair (u·y) − (32·y),
+ * then × scale, folded to the scalar twin's 8 lanes. */
 static void z_dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q6_K *x = vx;
 	const art_block_q8_K *y = vy;
-	const __m512i lo4 = _mm512_set1_epi8(0x0f), three = _mm512_set1_epi8(3);
+	const __m512i lo4 = _mm512_set1_epi8(0x0f), three = _mm512_set1_epi8(3), m32 = _mm512_set1_epi8(32);
 	const __m512i sh01 = z_pair(_mm256_setzero_si256(), _mm256_set1_epi16(2));
 	const __m512i sh23 = z_pair(_mm256_set1_epi16(4), _mm256_set1_epi16(6));
-	__m512 acc = _mm512_setzero_ps();
+	__m256 acc = _mm256_setzero_ps();
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		const __m128i sc8 = _mm_loadu_si128((const __m128i *)x[i].scales);
 		__m512i sumi = _mm512_setzero_si512();
@@ -209,17 +217,16 @@ static void z_dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 			const __m512i u01 = _mm512_or_si512(_mm512_and_si512(ql, lo4), _mm512_slli_epi16(h01, 4));
 			const __m512i u23 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), lo4),
 							    _mm512_slli_epi16(h23, 4));
-			const __m512i p01 = _mm512_maddubs_epi16(u01, _mm512_loadu_si512(y[i].qs + 128 * c));
-			const __m512i p23 = _mm512_maddubs_epi16(u23, _mm512_loadu_si512(y[i].qs + 128 * c + 64));
+			const __m512i y01 = _mm512_loadu_si512(y[i].qs + 128 * c);
+			const __m512i y23 = _mm512_loadu_si512(y[i].qs + 128 * c + 64);
+			const __m512i p01 = _mm512_sub_epi16(_mm512_maddubs_epi16(u01, y01), _mm512_maddubs_epi16(m32, y01));
+			const __m512i p23 = _mm512_sub_epi16(_mm512_maddubs_epi16(u23, y23), _mm512_maddubs_epi16(m32, y23));
 			sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p01, z_scale_quad(sc8, 2 * c)));
 			sumi = _mm512_add_epi32(sumi, _mm512_madd_epi16(p23, z_scale_quad(sc8, 2 * c + 1)));
 		}
-		const __m256i bias = _mm256_madd_epi16(load32(y[i].bsums), _mm256_cvtepi8_epi16(sc8));
-		const __m512i b = z_pair(_mm256_slli_epi32(bias, 5), _mm256_setzero_si256());
-		sumi = _mm512_sub_epi32(sumi, b);
-		acc = _mm512_fmadd_ps(_mm512_set1_ps(f16s(x[i].d) * y[i].d), _mm512_cvtepi32_ps(sumi), acc);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * f16s(x[i].d)), _mm256_cvtepi32_ps(z_fold(sumi)), acc);
 	}
-	*s = hsum_ps16(acc);
+	*s = hsum_ps8(acc);
 }
 
 /* ---- exports --------------------------------------------------------------------------------- */

@@ -9,8 +9,9 @@
  *  - n is a multiple of the weight type's block size; x, y are rows of n elements.
  *  - Activation quants (Q8_0/Q8_1/Q8_K qs) lie in [-127, 127], as every quantizer here
  *    writes them; Q8_K bsums are the sums of its qs in 16s (art_quantize_q8_K writes them).
- *  - Integer parts (per-block or per-super-block sums) are exact; only the order of the
- *    float accumulation differs from the scalar reference.
+ *  - Integer parts (per-block or per-super-block sums) are exact, and the quantized dots
+ *    take the scalar twins' float steps in the same order (ggml's x86 lane layout), so
+ *    they are bit-identical to them; float-type dots differ by accumulation order.
  *  - No allocation, no alignment requirement (unaligned loads throughout).
  */
 #ifndef ART_QUANT_SIMD_H
@@ -239,17 +240,19 @@ static inline void k_dot_q8_0(int64_t n, float *s, const void *vx, const void *v
 	*s = hsum_ps8(acc);
 }
 
+/* Q4_0 keeps one float: acc = fma(block sum, dx·dy, acc), block after block (the order of
+ * llama.cpp's repacked x86 Q4_0 kernel, which the scalar twin follows). */
 static inline void k_dot_q4_0(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q4_0 *x = vx;
 	const art_block_q8_0 *y = vy;
 	const __m256i eight = _mm256_set1_epi8(8);
-	__m256 acc = _mm256_setzero_ps();
+	float acc = 0;
 	for (int64_t i = 0; i < n / ART_QK4_0; i++) {
 		const __m256i p = dot_ss(_mm256_sub_epi8(nibbles32(x[i].qs), eight), load32(y[i].qs));
-		acc = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * f16s(y[i].d)), _mm256_cvtepi32_ps(p), acc);
+		acc = fmaf((float)hsum_epi32_8(p), f16s(x[i].d) * f16s(y[i].d), acc);
 	}
-	*s = hsum_ps8(acc);
+	*s = acc;
 }
 
 /* q = nibble | (bit ? 0 : 0xf0): the signed value nibble + 16*bit - 16 of Q5_0. */
@@ -282,7 +285,7 @@ static inline void k_dot_q4_1(int64_t n, float *s, const void *vx, const void *v
 	for (int64_t i = 0; i < nb; i++) {
 		const __m256i p = dot_us(nibbles32(x[i].qs), load32(y[i].qs));
 		acc = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * f16s(y[i].d)), _mm256_cvtepi32_ps(p), acc);
-		summ += f16s(x[i].m) * f16s(y[i].s);
+		summ = fmaf(f16s(x[i].m), f16s(y[i].s), summ);
 	}
 	*s = hsum_ps8(acc) + summ;
 }
@@ -299,7 +302,7 @@ static inline void k_dot_q5_1(int64_t n, float *s, const void *vx, const void *v
 		const __m256i q = _mm256_or_si256(nibbles32(x[i].qs), _mm256_and_si256(bits32(x[i].qh), b16));
 		const __m256i p = dot_us(q, load32(y[i].qs));
 		acc = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * f16s(y[i].d)), _mm256_cvtepi32_ps(p), acc);
-		summ += f16s(x[i].m) * f16s(y[i].s);
+		summ = fmaf(f16s(x[i].m), f16s(y[i].s), summ);
 	}
 	*s = hsum_ps8(acc) + summ;
 }
@@ -396,7 +399,10 @@ static inline void k_quantize_q8_K(const float *x, void *vy, int64_t n)
 	}
 }
 
-/* ---- K-quants: integer sums per super-block, one float fma per block ------------------------ */
+/* ---- K-quants: integer sums per super-block, one float fma per block ------------------------
+ * The 8 int32 lanes hold what the scalar twins' lane_sums hold (lane l: elements with
+ * (e % 32) / 4 == l, times their scales), and the float steps are the twins', so these
+ * dots are bit-identical to the scalar ones. */
 
 /* Q4_K/Q5_K: 8 six-bit scales and 8 six-bit mins from the 12-byte packing. */
 static inline void k4_scales(const uint8_t q[12], uint8_t sc[8], uint8_t mn[8])
@@ -429,7 +435,8 @@ static inline void k_dot_q4_K(int64_t n, float *s, const void *vx, const void *v
 	const art_block_q4_K *x = vx;
 	const art_block_q8_K *y = vy;
 	const __m256i lo4 = _mm256_set1_epi8(0x0f);
-	__m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+	__m256 acc = _mm256_setzero_ps();
+	float summs = 0;
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		uint8_t sc[8], mn[8];
 		k4_scales(x[i].scales, sc, mn);
@@ -444,11 +451,10 @@ static inline void k_dot_q4_K(int64_t n, float *s, const void *vx, const void *v
 			sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
 		}
 		const float dy = y[i].d;
-		acc = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * dy), _mm256_cvtepi32_ps(sumi), acc);
-		accm = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].dmin) * dy),
-				       _mm256_cvtepi32_ps(k4_minsum(mn, y[i].bsums)), accm);
+		summs = fmaf(-dy * f16s(x[i].dmin), (float)hsum_epi32_8(k4_minsum(mn, y[i].bsums)), summs);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(dy * f16s(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
 	}
-	*s = hsum_ps8(acc) - hsum_ps8(accm);
+	*s = hsum_ps8(acc) + summs;
 }
 
 static inline void k_dot_q5_K(int64_t n, float *s, const void *vx, const void *vy)
@@ -456,7 +462,8 @@ static inline void k_dot_q5_K(int64_t n, float *s, const void *vx, const void *v
 	const art_block_q5_K *x = vx;
 	const art_block_q8_K *y = vy;
 	const __m256i lo4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
-	__m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+	__m256 acc = _mm256_setzero_ps();
+	float summs = 0;
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		uint8_t sc[8], mn[8];
 		k4_scales(x[i].scales, sc, mn);
@@ -476,19 +483,19 @@ static inline void k_dot_q5_K(int64_t n, float *s, const void *vx, const void *v
 			sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(p0, p1));
 		}
 		const float dy = y[i].d;
-		acc = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * dy), _mm256_cvtepi32_ps(sumi), acc);
-		accm = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].dmin) * dy),
-				       _mm256_cvtepi32_ps(k4_minsum(mn, y[i].bsums)), accm);
+		summs = fmaf(-dy * f16s(x[i].dmin), (float)hsum_epi32_8(k4_minsum(mn, y[i].bsums)), summs);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(dy * f16s(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
 	}
-	*s = hsum_ps8(acc) - hsum_ps8(accm);
+	*s = hsum_ps8(acc) + summs;
 }
 
-/* Q6_K: q - 32 with q in 0..63 → Σ sc·(Σ q·y − 32·bsum). */
+/* Q6_K: u = q + 32 in 0..63; per int16 pair (u·y) − (32·y), then × scale: the lanes
+ * hold exactly the scalar twin's lane sums. */
 static inline void k_dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q6_K *x = vx;
 	const art_block_q8_K *y = vy;
-	const __m256i lo4 = _mm256_set1_epi8(0x0f), three = _mm256_set1_epi8(3);
+	const __m256i lo4 = _mm256_set1_epi8(0x0f), three = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
 	__m256 acc = _mm256_setzero_ps();
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		const __m128i sc8 = _mm_loadu_si128((const __m128i *)x[i].scales);
@@ -508,13 +515,12 @@ static inline void k_dot_q6_K(int64_t n, float *s, const void *vx, const void *v
 			};
 			for (int k = 0; k < 4; k++) {
 				const __m256i q = _mm256_or_si256(lo[k], _mm256_slli_epi16(hb[k], 4));
-				const __m256i p = _mm256_maddubs_epi16(q, load32(y[i].qs + 128 * c + 32 * k));
+				const __m256i yk = load32(y[i].qs + 128 * c + 32 * k);
+				const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, yk), _mm256_maddubs_epi16(m32, yk));
 				sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, scale_pair(sc8, 4 * c + k)));
 			}
 		}
-		const __m256i bias = _mm256_madd_epi16(load32(y[i].bsums), _mm256_cvtepi8_epi16(sc8));
-		sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(bias, 5));
-		acc = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * f16s(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
 	}
 	*s = hsum_ps8(acc);
 }
@@ -533,12 +539,12 @@ static inline __m128i q3_scales8(const uint8_t q[12])
 	return _mm_sub_epi8(_mm_loadu_si128((const __m128i *)w), _mm_set1_epi8(32));
 }
 
-/* Q3_K: q = 2 low bits + 4·hmask bit − 4 → Σ sc·(Σ u·y − 4·bsum), u in 0..7. */
+/* Q3_K: u = 2 low bits + 4·hmask bit = q + 4 in 0..7; per int16 pair (u·y) − (4·y). */
 static inline void k_dot_q3_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q3_K *x = vx;
 	const art_block_q8_K *y = vy;
-	const __m256i three = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
+	const __m256i three = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1), m4 = _mm256_set1_epi8(4);
 	__m256 acc = _mm256_setzero_ps();
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		const __m128i sc8 = q3_scales8(x[i].scales);
@@ -550,14 +556,13 @@ static inline void k_dot_q3_K(int64_t n, float *s, const void *vx, const void *v
 				const __m256i l2 = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), three);
 				const __m256i h = _mm256_slli_epi16(_mm256_and_si256(hm, one), 2);
 				hm = _mm256_srli_epi16(hm, 1);
-				const __m256i p = _mm256_maddubs_epi16(_mm256_or_si256(l2, h),
-								       load32(y[i].qs + 128 * c + 32 * k));
+				const __m256i yk = load32(y[i].qs + 128 * c + 32 * k);
+				const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(_mm256_or_si256(l2, h), yk),
+								   _mm256_maddubs_epi16(m4, yk));
 				sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, scale_pair(sc8, 4 * c + k)));
 			}
 		}
-		const __m256i bias = _mm256_madd_epi16(load32(y[i].bsums), _mm256_cvtepi8_epi16(sc8));
-		sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(bias, 2));
-		acc = _mm256_fmadd_ps(_mm256_set1_ps(f16s(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * f16s(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
 	}
 	*s = hsum_ps8(acc);
 }
@@ -568,7 +573,7 @@ static inline void k_dot_q2_K(int64_t n, float *s, const void *vx, const void *v
 	const art_block_q2_K *x = vx;
 	const art_block_q8_K *y = vy;
 	const __m256i three = _mm256_set1_epi8(3);
-	__m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+	__m256 acc = _mm256_setzero_ps();
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		const __m128i raw = _mm_loadu_si128((const __m128i *)x[i].scales);
 		const __m128i sc8 = _mm_and_si128(raw, _mm_set1_epi8(0x0f));
@@ -583,9 +588,9 @@ static inline void k_dot_q2_K(int64_t n, float *s, const void *vx, const void *v
 			}
 		}
 		const __m256i msum = _mm256_madd_epi16(load32(y[i].bsums), _mm256_cvtepu8_epi16(mn8));
+		acc = _mm256_fmadd_ps(_mm256_set1_ps(-y[i].d * f16s(x[i].dmin)), _mm256_cvtepi32_ps(msum), acc);
 		acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * f16s(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
-		accm = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * f16s(x[i].dmin)), _mm256_cvtepi32_ps(msum), accm);
 	}
-	*s = hsum_ps8(acc) - hsum_ps8(accm);
+	*s = hsum_ps8(acc);
 }
 #endif
