@@ -41,7 +41,6 @@ static inline __m512 z_bf16(const art_bf16 *p)
 		*s = sum;                                                                         \
 	}
 Z_FLOAT_DOT(z_dot_f16, art_f16, z_f16, f16s)
-Z_FLOAT_DOT(z_dot_bf16, art_bf16, z_bf16, art_bf16_to_f32)
 #undef Z_FLOAT_DOT
 
 static void z_f16_to_float(const void *vx, float *y, int64_t n)
@@ -240,7 +239,7 @@ static void z_dot_q6_K(int64_t n, float *s, const void *vx, const void *vy)
 
 EXPORT_DOT(art_vec_dot_f32, k_dot_f32) /* 256-bit: see z_dot_bf16_dp on 64-byte loads */
 EXPORT_DOT(art_vec_dot_f16, z_dot_f16)
-EXPORT_DOT(art_vec_dot_bf16, z_dot_bf16)
+EXPORT_DOT(art_vec_dot_bf16, k_dot_bf16) /* without AVX512-BF16 */
 EXPORT_DOT(art_vec_dot_q4_0_q8_0, k_dot_q4_0)
 EXPORT_DOT(art_vec_dot_q4_1_q8_1, k_dot_q4_1)
 EXPORT_DOT(art_vec_dot_q5_0_q8_0, k_dot_q5_0)

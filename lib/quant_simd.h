@@ -157,18 +157,33 @@ static inline void k_dot_f16(int64_t n, float *s, const void *vx, const void *vy
 	*s = sum;
 }
 
+/* One vdpbf16ps step on 8 lanes without AVX512-BF16: lane l adds x·y of element 2l+1,
+ * then of element 2l (a 32-bit word holds elements 2l, 2l+1 as its low, high half).
+ * Products of two bf16 are exact in float, so each fma rounds once. */
+static inline __m256 bf16_dp8(__m256 acc, const art_bf16 *x, const art_bf16 *y)
+{
+	const __m256i hi = _mm256_set1_epi32((int)0xffff0000u), a = load32(x), b = load32(y);
+	acc = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(a, hi)),
+			      _mm256_castsi256_ps(_mm256_and_si256(b, hi)), acc);
+	return _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(a, 16)),
+			       _mm256_castsi256_ps(_mm256_slli_epi32(b, 16)), acc);
+}
+
+/* BF16: four accumulators of 8 lanes, 16 elements each per step of 64 — the layout of the
+ * 256-bit vdpbf16ps kernel (quant_avx512.c), which this reproduces bit for bit (except
+ * that the instruction treats subnormal inputs as zero). */
 static inline void k_dot_bf16(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_bf16 *x = vx, *y = vy;
 	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
 	int64_t i = 0;
-	for (; i + 32 <= n; i += 32) {
-		a0 = _mm256_fmadd_ps(ld_bf16(x + i), ld_bf16(y + i), a0);
-		a1 = _mm256_fmadd_ps(ld_bf16(x + i + 8), ld_bf16(y + i + 8), a1);
-		a2 = _mm256_fmadd_ps(ld_bf16(x + i + 16), ld_bf16(y + i + 16), a2);
-		a3 = _mm256_fmadd_ps(ld_bf16(x + i + 24), ld_bf16(y + i + 24), a3);
+	for (; i + 64 <= n; i += 64) {
+		a0 = bf16_dp8(a0, x + i, y + i);
+		a1 = bf16_dp8(a1, x + i + 16, y + i + 16);
+		a2 = bf16_dp8(a2, x + i + 32, y + i + 32);
+		a3 = bf16_dp8(a3, x + i + 48, y + i + 48);
 	}
-	for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(ld_bf16(x + i), ld_bf16(y + i), a0);
+	for (; i + 16 <= n; i += 16) a0 = bf16_dp8(a0, x + i, y + i);
 	float sum = hsum_ps8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
 	for (; i < n; i++) sum += art_bf16_to_f32(x[i]) * art_bf16_to_f32(y[i]);
 	*s = sum;

@@ -214,6 +214,34 @@ static void test_dot_type(enum art_simd path, int type)
 	}
 }
 
+/* BF16: the emulated vdpbf16ps of the avx2 path and the instruction itself (avx512 path,
+ * where the CPU has AVX512-BF16) must give the same bits on normal inputs. */
+static void test_bf16_dp(void)
+{
+	const art_qtraits *a = art_simd_traits_for(ART_SIMD_AVX2, ART_QTYPE_BF16);
+	const art_qtraits *b = art_simd_traits_for(ART_SIMD_AVX512, ART_QTYPE_BF16);
+	if (!art_simd_supported(ART_SIMD_AVX512) || a->vec_dot == b->vec_dot ||
+	    b->vec_dot != art_vec_dot_bf16_avx512bf16) {
+		T_SKIP("no AVX512-BF16 on this CPU");
+		return;
+	}
+	enum { N = 4099 };
+	static float xf[N], yf[N];
+	static art_bf16 x[N], y[N];
+	int same = 0;
+	for (int rep = 0; rep < 16; rep++) {
+		fill(xf, N, rep & 1);
+		fill(yf, N, 0);
+		art_quant_traits_ref(ART_QTYPE_BF16)->from_float(xf, x, N);
+		art_quant_traits_ref(ART_QTYPE_BF16)->from_float(yf, y, N);
+		float u, v;
+		a->vec_dot(N, &u, x, y);
+		b->vec_dot(N, &v, x, y);
+		same += !memcmp(&u, &v, 4);
+	}
+	T_EQ_INT(same, 16, "bf16 dot: avx2 emulation of vdpbf16ps bit-identical to the instruction");
+}
+
 /* from_float of an activation type: bit-exact, on random rows and on edge values. */
 static void test_from_float(enum art_simd path, int type)
 {
@@ -380,5 +408,6 @@ int main(int argc, char **argv)
 		test_to_float(path, ART_QTYPE_F16);
 		test_to_float(path, ART_QTYPE_BF16);
 	}
+	if (art_simd_supported(ART_SIMD_AVX2)) test_bf16_dp();
 	return T_DONE();
 }
