@@ -23,25 +23,23 @@ static inline __m512 z_bf16(const art_bf16 *p)
 	return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
 }
 
-#define Z_FLOAT_DOT(NAME, T, LD, TAIL)                                                            \
-	static void NAME(int64_t n, float *s, const void *vx, const void *vy)                     \
-	{                                                                                         \
-		const T *x = vx, *y = vy;                                                         \
-		__m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                       \
-		int64_t i = 0;                                                                    \
-		for (; i + 64 <= n; i += 64) {                                                    \
-			a0 = _mm512_fmadd_ps(LD(x + i), LD(y + i), a0);                           \
-			a1 = _mm512_fmadd_ps(LD(x + i + 16), LD(y + i + 16), a1);                 \
-			a2 = _mm512_fmadd_ps(LD(x + i + 32), LD(y + i + 32), a2);                 \
-			a3 = _mm512_fmadd_ps(LD(x + i + 48), LD(y + i + 48), a3);                 \
-		}                                                                                 \
-		for (; i + 16 <= n; i += 16) a0 = _mm512_fmadd_ps(LD(x + i), LD(y + i), a0);      \
-		float sum = hsum_ps16(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3))); \
-		for (; i < n; i++) sum += TAIL(x[i]) * TAIL(y[i]);                                 \
-		*s = sum;                                                                         \
+/* F16: four accumulators of 16 lanes over steps of 64, reduced (a0+a2) + (a1+a3) and then
+ * across lanes, the tail in double (ggml's AVX-512 float-dot order). */
+static void z_dot_f16(int64_t n, float *s, const void *vx, const void *vy)
+{
+	const art_f16 *x = vx, *y = vy;
+	__m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+	int64_t i = 0;
+	for (; i + 64 <= n; i += 64) {
+		a0 = _mm512_fmadd_ps(z_f16(x + i), z_f16(y + i), a0);
+		a1 = _mm512_fmadd_ps(z_f16(x + i + 16), z_f16(y + i + 16), a1);
+		a2 = _mm512_fmadd_ps(z_f16(x + i + 32), z_f16(y + i + 32), a2);
+		a3 = _mm512_fmadd_ps(z_f16(x + i + 48), z_f16(y + i + 48), a3);
 	}
-Z_FLOAT_DOT(z_dot_f16, art_f16, z_f16, f16s)
-#undef Z_FLOAT_DOT
+	double sum = hsum_ps16(_mm512_add_ps(_mm512_add_ps(a0, a2), _mm512_add_ps(a1, a3)));
+	for (; i < n; i++) sum += (double)(f16s(x[i]) * f16s(y[i]));
+	*s = (float)sum;
+}
 
 static void z_f16_to_float(const void *vx, float *y, int64_t n)
 {

@@ -116,6 +116,17 @@ static inline float hmax_ps8(__m256 v)
 
 /* ---- float element types ------------------------------------------------------------------ */
 
+/* F32/F16: four accumulators of 8 lanes over steps of 32, reduced as ggml's x86 float
+ * dots reduce ((a0+a2) + (a1+a3), halves, then two horizontal adds), the tail past the
+ * last full step summed in double: llama.cpp's float order for these types. */
+static inline float reduce4_ps8(__m256 a0, __m256 a1, __m256 a2, __m256 a3)
+{
+	const __m256 v = _mm256_add_ps(_mm256_add_ps(a0, a2), _mm256_add_ps(a1, a3));
+	const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+	const __m128 t1 = _mm_hadd_ps(t0, t0);
+	return _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
+}
+
 static inline void k_dot_f32(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const float *x = vx, *y = vy;
@@ -127,10 +138,9 @@ static inline void k_dot_f32(int64_t n, float *s, const void *vx, const void *vy
 		a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), _mm256_loadu_ps(y + i + 16), a2);
 		a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), a3);
 	}
-	for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
-	float sum = hsum_ps8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-	for (; i < n; i++) sum += x[i] * y[i];
-	*s = sum;
+	double sum = reduce4_ps8(a0, a1, a2, a3);
+	for (; i < n; i++) sum += (double)(x[i] * y[i]);
+	*s = (float)sum;
 }
 
 static inline __m256 ld_f16(const art_f16 *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
@@ -151,10 +161,9 @@ static inline void k_dot_f16(int64_t n, float *s, const void *vx, const void *vy
 		a2 = _mm256_fmadd_ps(ld_f16(x + i + 16), ld_f16(y + i + 16), a2);
 		a3 = _mm256_fmadd_ps(ld_f16(x + i + 24), ld_f16(y + i + 24), a3);
 	}
-	for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(ld_f16(x + i), ld_f16(y + i), a0);
-	float sum = hsum_ps8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-	for (; i < n; i++) sum += f16s(x[i]) * f16s(y[i]);
-	*s = sum;
+	double sum = reduce4_ps8(a0, a1, a2, a3);
+	for (; i < n; i++) sum += (double)(f16s(x[i]) * f16s(y[i]));
+	*s = (float)sum;
 }
 
 /* One vdpbf16ps step on 8 lanes without AVX512-BF16: lane l adds x·y of element 2l+1,
