@@ -40,6 +40,9 @@ struct art_model_ctx {
 	float *q, *k, *v;        /* (n_embd), (kv_dim), (kv_dim) */
 	float *hb, *hb2;         /* (n_ff) */
 	float *att;              /* (n_head, n_ctx) attention scores */
+	int n_ctx_pad;           /* n_ctx rounded up to 32 */
+	art_f16 *qh;             /* (n_head, head_dim) query in F16 */
+	art_f16 *ph, *vt;        /* (n_head, n_ctx_pad) probabilities / one V column in F16 */
 	void *xq;                /* activation converted for vec_dot: up to 4 bytes/elem + slack */
 	float *logits;           /* (n_vocab) */
 	float *rope_cos, *rope_sin; /* (n_rot/2) for the current position */
