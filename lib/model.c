@@ -324,12 +324,16 @@ int art_model_ctx_new(art_model_ctx **out, const art_model *m, int n_ctx, int n_
 	c->hb = calloc((size_t)hp->n_ff, sizeof(float));
 	c->hb2 = calloc((size_t)hp->n_ff, sizeof(float));
 	c->att = calloc((size_t)hp->n_head * (size_t)n_ctx, sizeof(float));
+	c->n_ctx_pad = (n_ctx + 31) / 32 * 32;
+	c->qh = calloc(q_dim, sizeof(art_f16));
+	c->ph = calloc((size_t)hp->n_head * (size_t)c->n_ctx_pad, sizeof(art_f16));
+	c->vt = calloc((size_t)hp->n_head * (size_t)c->n_ctx_pad, sizeof(art_f16));
 	c->xq = calloc(maxd * 4 + 1024, 1);
 	c->logits = calloc((size_t)hp->n_vocab, sizeof(float));
 	c->rope_cos = calloc((size_t)hp->n_rot / 2, sizeof(float));
 	c->rope_sin = calloc((size_t)hp->n_rot / 2, sizeof(float));
 	if (!c->k_cache || !c->v_cache || !c->x || !c->xb || !c->xb2 || !c->q || !c->k || !c->v || !c->hb ||
-	    !c->hb2 || !c->att || !c->xq || !c->logits || !c->rope_cos || !c->rope_sin) {
+	    !c->hb2 || !c->att || !c->qh || !c->ph || !c->vt || !c->xq || !c->logits || !c->rope_cos || !c->rope_sin) {
 		art_model_ctx_free(c);
 		return ferr(err, errsz, ART_ENOMEM, "out of memory for a context of %d positions", n_ctx);
 	}
@@ -351,6 +355,9 @@ void art_model_ctx_free(art_model_ctx *c)
 	free(c->hb);
 	free(c->hb2);
 	free(c->att);
+	free(c->qh);
+	free(c->ph);
+	free(c->vt);
 	free(c->xq);
 	free(c->logits);
 	free(c->rope_cos);

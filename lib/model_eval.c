@@ -24,7 +24,19 @@ static void add_bias(float *y, const float *b, int n)
 		for (int i = 0; i < n; i++) y[i] += b[i];
 }
 
-/* Attention of the current query (all heads) over cache positions 0..n_kv-1 of layer il. */
+/* F16 dot: exact products summed in double (ggml's scalar form; of the orders we tried
+ * against the reference outputs this one agreed best overall). */
+static float dot_f16_seq(int n, const art_f16 *x, const art_f16 *y)
+{
+	double r = 0;
+	for (int i = 0; i < n; i++) r += (double)(art_f16_to_f32(x[i]) * art_f16_to_f32(y[i]));
+	return (float)r;
+}
+
+/* Attention of the current query (all heads) over cache positions 0..n_kv-1 of layer il.
+ * With an F16 cache this is llama.cpp's non-flash path: the query is rounded to F16 for
+ * K·q, softmax in F32, the probabilities rounded to F16 for V·p.  llama.cpp pads the cache
+ * view to a multiple of 32 cells with zero weights; V·p runs over that padding too. */
 static void attention(art_model_ctx *c, int il, int n_kv, int ith, int nth)
 {
 	const art_model_hparams *hp = &c->m->hp;
@@ -33,22 +45,16 @@ static void attention(art_model_ctx *c, int il, int n_kv, int ith, int nth)
 	const float scale = 1.0f / sqrtf((float)hd);
 	const int f16 = c->kv_type == ART_KV_F16;
 	const int h0 = art_split_lo(hp->n_head, ith, nth), h1 = art_split_lo(hp->n_head, ith + 1, nth);
+	const int n_pad = (n_kv + 31) / 32 * 32;
 	for (int h = h0; h < h1; h++) {
 		const int kvh = h / group;
 		float *q = c->q + (size_t)h * hd, *att = c->att + (size_t)h * c->n_ctx;
 		float *out = c->xb2 + (size_t)h * hd;
 		if (f16) {
-			/* llama.cpp: the query is rounded to F16 to meet the F16 keys */
-			art_f16 qh[512];
-			ART_ASSERT(hd <= 512);
+			art_f16 *qh = c->qh + (size_t)h * hd;
 			for (int d = 0; d < hd; d++) qh[d] = art_f32_to_f16(q[d]);
 			const art_f16 *kc = (const art_f16 *)c->k_cache + lofs + (size_t)kvh * hd;
-			for (int t = 0; t < n_kv; t++) {
-				const art_f16 *k = kc + (size_t)t * kv_dim;
-				double s = 0;
-				for (int d = 0; d < hd; d++) s += (double)(art_f16_to_f32(qh[d]) * art_f16_to_f32(k[d]));
-				att[t] = (float)s;
-			}
+			for (int t = 0; t < n_kv; t++) att[t] = dot_f16_seq(hd, kc + (size_t)t * kv_dim, qh);
 		} else {
 			const float *kc = (const float *)c->k_cache + lofs + (size_t)kvh * hd;
 			for (int t = 0; t < n_kv; t++) {
@@ -60,14 +66,12 @@ static void attention(art_model_ctx *c, int il, int n_kv, int ith, int nth)
 		}
 		art_op_softmax(att, n_kv, scale);
 		if (f16) {
-			/* and the probabilities are rounded to F16 to meet the F16 values */
-			for (int t = 0; t < n_kv; t++) att[t] = art_f16_to_f32(art_f32_to_f16(att[t]));
+			art_f16 *ph = c->ph + (size_t)h * c->n_ctx_pad, *vt = c->vt + (size_t)h * c->n_ctx_pad;
+			for (int t = 0; t < n_pad; t++) ph[t] = t < n_kv ? art_f32_to_f16(att[t]) : 0;
 			const art_f16 *vc = (const art_f16 *)c->v_cache + lofs + (size_t)kvh * hd;
 			for (int d = 0; d < hd; d++) {
-				double s = 0;
-				for (int t = 0; t < n_kv; t++)
-					s += (double)(att[t] * art_f16_to_f32(vc[(size_t)t * kv_dim + d]));
-				out[d] = (float)s;
+				for (int t = 0; t < n_pad; t++) vt[t] = t < n_kv ? vc[(size_t)t * kv_dim + d] : 0;
+				out[d] = dot_f16_seq(n_pad, vt, ph);
 			}
 		} else {
 			const float *vc = (const float *)c->v_cache + lofs + (size_t)kvh * hd;
@@ -123,10 +127,7 @@ static void forward_token(art_model_ctx *c, int32_t tok, int pos, int want_logit
 		art_op_rmsnorm(c->xb, c->x, l->ffn_norm, n_embd, hp->rms_eps);
 		matvec(c, &l->w_gate, c->xb, c->hb);
 		matvec(c, &l->w_up, c->xb, c->hb2);
-		for (int i = 0; i < hp->n_ff; i++) {
-			const float g = c->hb[i];
-			c->hb[i] = g / (1.0f + expf(-g)) * c->hb2[i];
-		}
+		art_op_swiglu(c->hb, c->hb, c->hb2, hp->n_ff);
 		matvec(c, &l->w_down, c->hb, c->xb);
 		for (int i = 0; i < n_embd; i++) c->x[i] += c->xb[i];
 	}

@@ -40,6 +40,9 @@ struct art_model_ctx {
 	float *q, *k, *v;        /* (n_embd), (kv_dim), (kv_dim) */
 	float *hb, *hb2;         /* (n_ff) */
 	float *att;              /* (n_head, n_ctx) attention scores */
+	int n_ctx_pad;           /* n_ctx rounded up to 32 */
+	art_f16 *qh;             /* (n_head, head_dim) query in F16 */
+	art_f16 *ph, *vt;        /* (n_head, n_ctx_pad) probabilities / one V column in F16 */
 	void *xq;                /* activation converted for vec_dot: up to 4 bytes/elem + slack */
 	float *logits;           /* (n_vocab) */
 	float *rope_cos, *rope_sin; /* (n_rot/2) for the current position */
@@ -61,6 +64,9 @@ void art_op_rope_cache(float *cs, float *sn, int n_rot, int p, float base, float
 /* Rotates the first n_rot dims of each of n_heads heads of head_dim in x. */
 void art_op_rope(float *x, int n_heads, int head_dim, int n_rot, int neox, const float *cs,
 		 const float *sn);
+/* y = silu(g) * u over n elements (y may alias g). */
+void art_op_swiglu(float *y, const float *g, const float *u, int n);
+float art_op_vexpf(float x);
 /* In-place softmax of x[0..n) after scaling by scale. */
 void art_op_softmax(float *x, int n, float scale);
 

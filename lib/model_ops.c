@@ -2,6 +2,7 @@
  * matters for matching llama.cpp's numbers (sums of squares and softmax sums in double,
  * RoPE angles by repeated multiplication). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -63,6 +64,46 @@ void art_op_rope(float *x, int n_heads, int head_dim, int n_rot, int neox, const
 	}
 }
 
+/* exp(x) as ggml's vectorised CPU code computes it (a polynomial after range reduction
+ * by powers of two, from Arm's optimized routines; max error about 1.5 ulp).  llama.cpp
+ * uses it for softmax and SiLU, so matching its logits needs the same function, not
+ * libm's expf.  Written out for one lane following ggml's AVX2 formulation (the
+ * reference outputs in ../shared were computed by an AVX2 build). */
+static float v_expf_avx2(float x)
+{
+	const float r = 0x1.8p23f;
+	const float z = fmaf(x, 0x1.715476p+0f, r);
+	const float n = z - r;
+	const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+	uint32_t zi, one = 0x3f800000u;
+	memcpy(&zi, &z, 4);
+	const uint32_t e = zi << 23;
+	const uint32_t ki = e + one;
+	float k;
+	memcpy(&k, &ki, 4);
+	const float u = b * b;
+	const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+			     u, 0x1.ffffecp-1f * b);
+	if (!(fabsf(n) > 126)) return fmaf(j, k, k);
+	const uint32_t g = n <= 0 ? 0x82000000u : 0;
+	const uint32_t s1i = g + 0x7f000000u, s2i = e - g;
+	float s1, s2;
+	memcpy(&s1, &s1i, 4);
+	memcpy(&s2, &s2i, 4);
+	if (fabsf(n) > 192) return s1 * s1;
+	return fmaf(s2, j, s2) * s1;
+}
+
+float art_op_vexpf(float x) { return v_expf_avx2(x); }
+
+/* ggml's AVX2 horizontal sum of 8 lanes: (l + l+4), then (0 + 2) + (1 + 3). */
+static float hsum8(const float *v)
+{
+	float a[4];
+	for (int l = 0; l < 4; l++) a[l] = v[l + 4] + v[l];
+	return (a[0] + a[2]) + (a[1] + a[3]);
+}
+
 void art_op_softmax(float *x, int n, float scale)
 {
 	float max = -INFINITY;
@@ -70,11 +111,24 @@ void art_op_softmax(float *x, int n, float scale)
 		x[i] *= scale;
 		if (x[i] > max) max = x[i];
 	}
+	/* groups of 8 lanes, summed in ggml's reduction order, groups added in double;
+	 * llama.cpp pads the row with masked (zero-weight) entries, so every valid entry
+	 * takes the vector path */
 	double sum = 0;
-	for (int i = 0; i < n; i++) {
-		x[i] = expf(x[i] - max);
-		sum += (double)x[i];
+	for (int i = 0; i < n; i += 8) {
+		float v[8] = {0};
+		for (int l = 0; l < 8 && i + l < n; l++) v[l] = x[i + l] = art_op_vexpf(x[i + l] - max);
+		sum += (double)hsum8(v);
 	}
 	const float inv = (float)(1.0 / sum);
 	for (int i = 0; i < n; i++) x[i] *= inv;
+}
+
+void art_op_swiglu(float *y, const float *g, const float *u, int n)
+{
+	const int nv = n & ~7; /* ggml's vector path; the tail uses libm expf */
+	for (int i = 0; i < n; i++) {
+		const float e = i < nv ? art_op_vexpf(-g[i]) : expf(-g[i]);
+		y[i] = g[i] / (1.0f + e) * u[i];
+	}
 }

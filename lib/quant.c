@@ -148,7 +148,9 @@ const art_qtraits *art_quant_traits_ref(uint32_t type)
 	return &traits_ref[type];
 }
 
-const art_qtraits *art_quant_traits(uint32_t type) { return art_quant_traits_ref(type); }
+/* [simd] The table of the selected SIMD path (simd.c; same layouts, swapped kernels). */
+#include "simd.h"
+const art_qtraits *art_quant_traits(uint32_t type) { return art_simd_traits(type); }
 
 size_t art_quant_row_size(uint32_t type, int64_t n)
 {

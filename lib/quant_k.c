@@ -4,7 +4,7 @@
  * the K dots and follows ggml's reference quantizer bit for bit (the dots' numerics
  * depend on it).  The weight quantizers are our own straightforward ones: per sub-block
  * min/max or absmax, then the sub-block scales quantized against the super-block scale.
- * Dots: per-element integer products summed per sub-block, scaled once per block.
+ * Dots: exact integer sums, combined in float in the order of ggml's AVX2 kernels.
  */
 #include <math.h>
 #include <string.h>
@@ -402,98 +402,127 @@ void art_quantize_q6_K(const float *x, void *vy, int64_t n)
 
 /* ---- dots against Q8_K --------------------------------------------------------------------- */
 
-/* Σ over a sub-block of len elements starting at e0 of q8 * q. */
-static int isum(const int8_t *a, const int8_t *b, int e0, int len)
+/* The integer work is exact in any order; the float part follows ggml's x86 (AVX2)
+ * kernels so that llama.cpp's logits are reproduced: 8 int32 lanes per block, lane l
+ * holding elements with (e % 32) / 4 == l, converted to float and accumulated with a
+ * fused multiply-add by the block scale; lanes summed pairwise at the end. */
+static void lane_sums(const int8_t q[256], const int8_t *y, const int *sc, int sub, int32_t lanes[8])
 {
-	int s = 0;
-	for (int e = e0; e < e0 + len; e++) s += a[e] * b[e];
-	return s;
+	for (int l = 0; l < 8; l++) lanes[l] = 0;
+	for (int e = 0; e < 256; e++) lanes[(e % 32) / 4] += sc[e / sub] * q[e] * y[e];
+}
+
+static float hsum8(const float *v)
+{
+	float a[4];
+	for (int l = 0; l < 4; l++) a[l] = v[l + 4] + v[l];
+	return (a[0] + a[2]) + (a[1] + a[3]);
+}
+
+static void acc_lanes(float acc[8], float d, const int32_t lanes[8])
+{
+	for (int l = 0; l < 8; l++) acc[l] = fmaf(d, (float)lanes[l], acc[l]);
 }
 
 void art_vec_dot_q2_K_q8_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q2_K *x = vx;
 	const art_block_q8_K *y = vy;
-	float sum = 0;
+	float acc[8] = {0};
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		int8_t q[256];
+		int sc[16];
+		int32_t lanes[8], mins[8];
 		unpack_2bit(x[i].qs, q);
-		int si = 0, sm = 0;
-		for (int j = 0; j < 16; j++) {
-			si += (x[i].scales[j] & 0xf) * isum(q, y[i].qs, 16 * j, 16);
-			sm += (x[i].scales[j] >> 4) * y[i].bsums[j];
-		}
-		sum += y[i].d * F16(x[i].d) * (float)si - y[i].d * F16(x[i].dmin) * (float)sm;
+		for (int j = 0; j < 16; j++) sc[j] = x[i].scales[j] & 0xf;
+		for (int l = 0; l < 8; l++)
+			mins[l] = (x[i].scales[2 * l] >> 4) * y[i].bsums[2 * l] +
+				  (x[i].scales[2 * l + 1] >> 4) * y[i].bsums[2 * l + 1];
+		lane_sums(q, y[i].qs, sc, 16, lanes);
+		acc_lanes(acc, -y[i].d * F16(x[i].dmin), mins);
+		acc_lanes(acc, y[i].d * F16(x[i].d), lanes);
 	}
-	*s = sum;
+	*s = hsum8(acc);
 }
 
 void art_vec_dot_q3_K_q8_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q3_K *x = vx;
 	const art_block_q8_K *y = vy;
-	float sum = 0;
+	float acc[8] = {0};
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		int8_t q[256];
-		int sc[16], si = 0;
+		int sc[16];
+		int32_t lanes[8];
 		unpack_q3(&x[i], q);
 		q3_scales(x[i].scales, sc);
-		for (int j = 0; j < 16; j++) si += sc[j] * isum(q, y[i].qs, 16 * j, 16);
-		sum += F16(x[i].d) * y[i].d * (float)si;
+		lane_sums(q, y[i].qs, sc, 16, lanes);
+		acc_lanes(acc, y[i].d * F16(x[i].d), lanes);
 	}
-	*s = sum;
+	*s = hsum8(acc);
 }
 
-static float dot_k4(const uint8_t *scales, const int8_t q[256], art_f16 d, art_f16 dmin,
-		    const art_block_q8_K *y)
+/* Q4_K/Q5_K: scales per 32; the mins term is the exact integer sum of min * (sum of the
+ * sub-block's activations), scaled once and added after the lanes. */
+static void k4_parts(const uint8_t *scales, const int8_t q[256], const art_block_q8_K *y, int32_t lanes[8],
+		     int32_t *summ)
 {
-	int si = 0, sm = 0;
+	int sc[8];
+	*summ = 0;
 	for (int j = 0; j < 8; j++) {
-		uint8_t sc, m;
-		scale_min_k4(j, scales, &sc, &m);
-		si += sc * isum(q, y->qs, 32 * j, 32);
-		sm += m * (y->bsums[2 * j] + y->bsums[2 * j + 1]);
+		uint8_t a, m;
+		scale_min_k4(j, scales, &a, &m);
+		sc[j] = a;
+		*summ += m * (y->bsums[2 * j] + y->bsums[2 * j + 1]);
 	}
-	return F16(d) * y->d * (float)si - F16(dmin) * y->d * (float)sm;
+	lane_sums(q, y->qs, sc, 32, lanes);
 }
 
 void art_vec_dot_q4_K_q8_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q4_K *x = vx;
 	const art_block_q8_K *y = vy;
-	float sum = 0;
+	float acc[8] = {0}, summs = 0;
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		int8_t q[256];
+		int32_t lanes[8], summ;
 		unpack_q4(x[i].qs, q);
-		sum += dot_k4(x[i].scales, q, x[i].d, x[i].dmin, &y[i]);
+		k4_parts(x[i].scales, q, &y[i], lanes, &summ);
+		summs = fmaf(-y[i].d * F16(x[i].dmin), (float)summ, summs);
+		acc_lanes(acc, y[i].d * F16(x[i].d), lanes);
 	}
-	*s = sum;
+	*s = hsum8(acc) + summs;
 }
 
 void art_vec_dot_q5_K_q8_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q5_K *x = vx;
 	const art_block_q8_K *y = vy;
-	float sum = 0;
+	float acc[8] = {0}, summs = 0;
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		int8_t q[256];
+		int32_t lanes[8], summ;
 		unpack_q5(&x[i], q);
-		sum += dot_k4(x[i].scales, q, x[i].d, x[i].dmin, &y[i]);
+		k4_parts(x[i].scales, q, &y[i], lanes, &summ);
+		summs = fmaf(-y[i].d * F16(x[i].dmin), (float)summ, summs);
+		acc_lanes(acc, y[i].d * F16(x[i].d), lanes);
 	}
-	*s = sum;
+	*s = hsum8(acc) + summs;
 }
 
 void art_vec_dot_q6_K_q8_K(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q6_K *x = vx;
 	const art_block_q8_K *y = vy;
-	float sum = 0;
+	float acc[8] = {0};
 	for (int64_t i = 0; i < n / ART_QK_K; i++) {
 		int8_t q[256];
-		int si = 0;
+		int sc[16];
+		int32_t lanes[8];
 		unpack_q6(&x[i], q);
-		for (int j = 0; j < 16; j++) si += x[i].scales[j] * isum(q, y[i].qs, 16 * j, 16);
-		sum += F16(x[i].d) * y[i].d * (float)si;
+		for (int j = 0; j < 16; j++) sc[j] = x[i].scales[j];
+		lane_sums(q, y[i].qs, sc, 16, lanes);
+		acc_lanes(acc, y[i].d * F16(x[i].d), lanes);
 	}
-	*s = sum;
+	*s = hsum8(acc);
 }

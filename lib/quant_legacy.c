@@ -213,81 +213,108 @@ void art_quantize_q8_1(const float *x, void *vy, int64_t n)
 	}
 }
 
+
+/* The reduction of ggml's x86 kernels for 32-element blocks: 8 float lanes, lane l holding
+ * the integer sum of elements 4l..4l+3 of each block, accumulated over blocks with a
+ * fused multiply-add by the block scale, then summed pairwise ((l, l+4), then (0,2)+(1,3)).
+ * Integer results are the same whatever the order; following it makes the float
+ * rounding, and so llama.cpp's logits, match. */
+static float lanes_hsum(const float acc[8])
+{
+	float t[4];
+	for (int l = 0; l < 4; l++) t[l] = acc[l + 4] + acc[l];
+	return (t[0] + t[2]) + (t[1] + t[3]);
+}
+
+static void lanes_fma(float acc[8], const int q[32], const int8_t *y, float d)
+{
+	for (int l = 0; l < 8; l++) {
+		int s = 0;
+		for (int k = 4 * l; k < 4 * l + 4; k++) s += q[k] * y[k];
+		acc[l] = fmaf(d, (float)s, acc[l]);
+	}
+}
+
 /* ---- dots ------------------------------------------------------------------------------ */
 
+/* Q4_0: llama.cpp repacks Q4_0 weights on x86 (8 rows interleaved) and its kernel keeps
+ * one float lane per row: acc = fma(isum, dx*dy, acc) block after block. */
 void art_vec_dot_q4_0_q8_0(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q4_0 *x = vx;
 	const art_block_q8_0 *y = vy;
-	float sum = 0;
+	float acc = 0;
 	for (int64_t i = 0; i < n / 32; i++) {
 		int si = 0;
 		for (int j = 0; j < 16; j++)
 			si += ((x[i].qs[j] & 15) - 8) * y[i].qs[j] + ((x[i].qs[j] >> 4) - 8) * y[i].qs[j + 16];
-		sum += (float)si * (F16(x[i].d) * F16(y[i].d));
+		acc = fmaf((float)si, F16(x[i].d) * F16(y[i].d), acc);
 	}
-	*s = sum;
+	*s = acc;
 }
 
+/* Q4_1/Q5_1: the lanes carry d-scaled integer sums; the m*s terms are summed apart and
+ * added at the end. */
 void art_vec_dot_q4_1_q8_1(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q4_1 *x = vx;
 	const art_block_q8_1 *y = vy;
-	float sum = 0;
+	float acc[8] = {0}, summs = 0;
 	for (int64_t i = 0; i < n / 32; i++) {
-		int si = 0;
-		for (int j = 0; j < 16; j++)
-			si += (x[i].qs[j] & 15) * y[i].qs[j] + (x[i].qs[j] >> 4) * y[i].qs[j + 16];
-		sum += (F16(x[i].d) * F16(y[i].d)) * (float)si + F16(x[i].m) * F16(y[i].s);
+		int q[32];
+		for (int j = 0; j < 16; j++) q[j] = x[i].qs[j] & 15, q[j + 16] = x[i].qs[j] >> 4;
+		summs = fmaf(F16(x[i].m), F16(y[i].s), summs);
+		lanes_fma(acc, q, y[i].qs, F16(x[i].d) * F16(y[i].d));
 	}
-	*s = sum;
+	*s = lanes_hsum(acc) + summs;
 }
 
 void art_vec_dot_q5_0_q8_0(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q5_0 *x = vx;
 	const art_block_q8_0 *y = vy;
-	float sum = 0;
+	float acc[8] = {0};
 	for (int64_t i = 0; i < n / 32; i++) {
 		const uint32_t qh = load_qh(x[i].qh);
-		int si = 0;
+		int q[32];
 		for (int j = 0; j < 16; j++) {
 			const int h0 = ((qh >> j) << 4) & 0x10, h1 = (qh >> (j + 12)) & 0x10;
-			si += (((x[i].qs[j] & 15) | h0) - 16) * y[i].qs[j] +
-			      (((x[i].qs[j] >> 4) | h1) - 16) * y[i].qs[j + 16];
+			q[j] = ((x[i].qs[j] & 15) | h0) - 16;
+			q[j + 16] = ((x[i].qs[j] >> 4) | h1) - 16;
 		}
-		sum += (float)si * (F16(x[i].d) * F16(y[i].d));
+		lanes_fma(acc, q, y[i].qs, F16(x[i].d) * F16(y[i].d));
 	}
-	*s = sum;
+	*s = lanes_hsum(acc);
 }
 
 void art_vec_dot_q5_1_q8_1(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q5_1 *x = vx;
 	const art_block_q8_1 *y = vy;
-	float sum = 0;
+	float acc[8] = {0}, summs = 0;
 	for (int64_t i = 0; i < n / 32; i++) {
 		const uint32_t qh = load_qh(x[i].qh);
-		int si = 0;
+		int q[32];
 		for (int j = 0; j < 16; j++) {
 			const int h0 = ((qh >> j) << 4) & 0x10, h1 = (qh >> (j + 12)) & 0x10;
-			si += ((x[i].qs[j] & 15) | h0) * y[i].qs[j] +
-			      ((x[i].qs[j] >> 4) | h1) * y[i].qs[j + 16];
+			q[j] = (x[i].qs[j] & 15) | h0;
+			q[j + 16] = (x[i].qs[j] >> 4) | h1;
 		}
-		sum += (F16(x[i].d) * F16(y[i].d)) * (float)si + F16(x[i].m) * F16(y[i].s);
+		summs = fmaf(F16(x[i].m), F16(y[i].s), summs);
+		lanes_fma(acc, q, y[i].qs, F16(x[i].d) * F16(y[i].d));
 	}
-	*s = sum;
+	*s = lanes_hsum(acc) + summs;
 }
 
 void art_vec_dot_q8_0_q8_0(int64_t n, float *s, const void *vx, const void *vy)
 {
 	const art_block_q8_0 *x = vx;
 	const art_block_q8_0 *y = vy;
-	float sum = 0;
+	float acc[8] = {0};
 	for (int64_t i = 0; i < n / 32; i++) {
-		int si = 0;
-		for (int j = 0; j < 32; j++) si += x[i].qs[j] * y[i].qs[j];
-		sum += (float)si * (F16(x[i].d) * F16(y[i].d));
+		int q[32];
+		for (int j = 0; j < 32; j++) q[j] = x[i].qs[j];
+		lanes_fma(acc, q, y[i].qs, F16(x[i].d) * F16(y[i].d));
 	}
-	*s = sum;
+	*s = lanes_hsum(acc);
 }

@@ -1,0 +1,135 @@
+/* art-infer — the local model stage: one envelope in, one out, with output filled.
+ * Subcommands tokenize / detokenize count tokens for scripts.  Logic lives in lib/infer*. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "env.h"
+#include "err.h"
+#include "gguf.h"
+#include "infer.h"
+
+static const char *opt_model, *opt_stream_to, *opt_tmpl, *opt_kv = "f16";
+static long long opt_threads = 1, opt_n = 256, opt_ctx = 0, opt_topk = 40, opt_seed = 0, opt_last_n = 64;
+static double opt_temp = 0.8, opt_topp = 0.95, opt_minp = 0.05, opt_rep = 1.0;
+static int opt_stream, opt_bos, opt_special, opt_strict;
+
+static const art_opt infer_opts[] = {
+	{"model", 'm', ART_OPT_STR, &opt_model, 0, 0, "FILE", "GGUF model (default: $ART_MODEL)"},
+	{"threads", 't', ART_OPT_INT, &opt_threads, 1, 256, "N", "threads for the forward pass (default 1)"},
+	{"max-tokens", 'n', ART_OPT_INT, &opt_n, 1, 1 << 24, "N", "default cap on generated tokens (256)"},
+	{"ctx", 'c', ART_OPT_INT, &opt_ctx, 0, 1 << 20, "N", "context size (default: the model's, at most 4096)"},
+	{"temp", 0, ART_OPT_DBL, &opt_temp, 0, 100, "T", "default temperature, 0 = greedy (0.8)"},
+	{"top-k", 0, ART_OPT_INT, &opt_topk, 0, 1 << 30, "K", "default top-k, 0 = off (40)"},
+	{"top-p", 0, ART_OPT_DBL, &opt_topp, 0, 1, "P", "default top-p, 1 = off (0.95)"},
+	{"min-p", 0, ART_OPT_DBL, &opt_minp, 0, 1, "P", "default min-p, 0 = off (0.05)"},
+	{"repeat-penalty", 0, ART_OPT_DBL, &opt_rep, 0, 100, "X", "default repetition penalty, 1 = off (1)"},
+	{"repeat-last-n", 0, ART_OPT_INT, &opt_last_n, 0, 4096, "N", "tokens the penalty looks back on (64)"},
+	{"seed", 0, ART_OPT_INT, &opt_seed, 0, 9007199254740992.0, "N", "default sampling seed (0)"},
+	{"chat-template", 0, ART_OPT_STR, &opt_tmpl, 0, 0, "NAME", "force a chat template family"},
+	{"kv-type", 0, ART_OPT_STR, &opt_kv, 0, 0, "TYPE", "KV cache type: f16 (default) or f32"},
+	{"stream", 0, ART_OPT_FLAG, &opt_stream, 0, 0, NULL, "write partial-output events to stderr"},
+	{"stream-to", 0, ART_OPT_STR, &opt_stream_to, 0, 0, "FILE", "write partial-output events to FILE (a fifo)"},
+	{"strict", 0, ART_OPT_FLAG, &opt_strict, 0, 0, NULL, "check envelopes against the schema"},
+	{0},
+};
+
+static const art_cmd infer_cmd = {
+	"art-infer", "[-m MODEL] [OPTION]... < IN.jsonl > OUT.jsonl\n       art-infer tokenize|detokenize -m MODEL [--bos]",
+	"generate with a local GGUF model for each envelope", infer_opts,
+	"Envelope params (max_tokens, temperature, top_k, top_p, min_p, repeat_penalty, seed, stop)\n"
+	"override the defaults above.  See art-infer(1)."};
+
+static const art_opt tok_opts[] = {
+	{"model", 'm', ART_OPT_STR, &opt_model, 0, 0, "FILE", "GGUF file with a tokenizer (default: $ART_MODEL)"},
+	{"bos", 0, ART_OPT_FLAG, &opt_bos, 0, 0, NULL, "tokenize: put BOS first"},
+	{"special", 0, ART_OPT_FLAG, &opt_special, 0, 0, NULL, "tokenize: match control tokens written in the text"},
+	{0},
+};
+
+static int run_tok(int argc, char **argv, int detok)
+{
+	const art_cmd cmd = {detok ? "art-infer detokenize" : "art-infer tokenize", "-m MODEL [OPTION]... < IN.jsonl",
+			     detok ? "token ids to text, one JSON line each" : "text to token ids, one JSON line each",
+			     tok_opts, NULL};
+	if (art_cli_parse(&cmd, argc, argv) != 0) art_die(ART_EXIT_USAGE, "unexpected argument");
+	if (!opt_model) opt_model = getenv("ART_MODEL");
+	if (!opt_model || !*opt_model) art_die(ART_EXIT_USAGE, "no model: use -m MODEL or set ART_MODEL");
+	char err[512];
+	art_gguf *g = NULL;
+	art_tokenizer *t = NULL;
+	if (art_gguf_open(&g, opt_model, err, sizeof err)) art_die(ART_EXIT_CONFIG, "%s", err);
+	if (art_tokenizer_load(&t, g, err, sizeof err)) {
+		art_gguf_close(g);
+		art_die(ART_EXIT_CONFIG, "%s: tokenizer: %s", opt_model, err);
+	}
+	art_gguf_close(g);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int code = ART_EXIT_OK;
+	while ((n = getline(&line, &cap, stdin)) > 0) {
+		size_t len = (size_t)n;
+		if (line[len - 1] == '\n') len--;
+		char *out = NULL;
+		int rc = detok ? art_infer_detokenize_line(t, line, len, &out)
+			       : art_infer_tokenize_line(t, line, len, opt_bos, opt_special, &out);
+		if (rc) art_die(ART_EXIT_INTERNAL, "out of memory");
+		if (strncmp(out, "{\"error\"", 8) == 0) code = ART_EXIT_FAIL;
+		if (fprintf(stdout, "%s\n", out) < 0) {
+			free(out);
+			break;
+		}
+		free(out);
+		if (art_cli_epipe()) break;
+	}
+	free(line);
+	art_tokenizer_free(t);
+	if (ferror(stdin)) art_die(ART_EXIT_IO, "reading input: %s", strerror(errno));
+	art_exit(code);
+}
+
+int main(int argc, char **argv)
+{
+	art_cli_init(argv[0]);
+	if (argc > 1 && (strcmp(argv[1], "tokenize") == 0 || strcmp(argv[1], "detokenize") == 0))
+		return run_tok(argc - 1, argv + 1, argv[1][0] == 'd');
+	if (art_cli_parse(&infer_cmd, argc, argv) != 0) art_die(ART_EXIT_USAGE, "unexpected argument (see --help)");
+	if (!opt_model) opt_model = getenv("ART_MODEL");
+	if (!opt_model || !*opt_model) art_die(ART_EXIT_USAGE, "no model: use -m MODEL or set ART_MODEL");
+	art_infer_opts o;
+	art_infer_opts_default(&o);
+	o.model_path = opt_model;
+	o.n_threads = (int)opt_threads;
+	o.n_ctx = (int)opt_ctx;
+	o.max_tokens = (int)opt_n;
+	o.chat_template = opt_tmpl;
+	o.sample.temp = (float)opt_temp;
+	o.sample.top_k = (int)opt_topk;
+	o.sample.top_p = (float)opt_topp;
+	o.sample.min_p = (float)opt_minp;
+	o.sample.repeat_penalty = (float)opt_rep;
+	o.sample.repeat_last_n = (int)opt_last_n;
+	o.sample.seed = (uint64_t)opt_seed;
+	if (strcmp(opt_kv, "f16") == 0) o.kv_type = ART_KV_F16;
+	else if (strcmp(opt_kv, "f32") == 0) o.kv_type = ART_KV_F32;
+	else art_die(ART_EXIT_USAGE, "--kv-type must be f16 or f32");
+	FILE *sf = NULL;
+	if (opt_stream_to) {
+		sf = fopen(opt_stream_to, "w");
+		if (!sf) art_die(ART_EXIT_IO, "%s: %s", opt_stream_to, strerror(errno));
+		o.stream = sf;
+	} else if (opt_stream) {
+		o.stream = stderr;
+	}
+	char err[512];
+	art_infer *inf = NULL;
+	if (art_infer_open(&inf, &o, err, sizeof err)) art_die(ART_EXIT_CONFIG, "%s", err);
+	art_env_filter f = {.stage = "art-infer", .fn = art_infer_envelope, .ctx = inf, .strict = opt_strict};
+	art_env_stats st;
+	int rc = art_env_filter_run(&f, stdin, stdout, &st);
+	art_infer_close(inf);
+	if (sf) fclose(sf);
+	art_exit(art_env_exit_code(rc, &st));
+}
