@@ -62,8 +62,8 @@ static const art_opt recall_opts[] = {
 	{"turns", 't', ART_OPT_INT, &rc_o.turns, 0, 1000, "N", "recent turns of the session to add at most (default 4)"},
 	{"namespace", 'N', ART_OPT_LIST, &rc_o.ns, 0, 0, "NS", "search only this namespace (repeatable)"},
 	{"max-terms", 0, ART_OPT_INT, &rc_o.max_terms, 1, 256, "N", "words of the query used at most (default 16)"},
-	{"max-df", 0, ART_OPT_INT, &rc_o.max_df, 1, 1e9, "N", "a word in more items is a stop word (default 1000)"},
-	{"max-rows", 0, ART_OPT_INT, &rc_o.max_rows, 1, 1e9, "N", "items ranked per query at most (default 2000)"},
+	{"max-df", 0, ART_OPT_INT, &rc_o.max_df, 1, 1e9, "N", "a word in more items is a stop word (default 500)"},
+	{"max-rows", 0, ART_OPT_INT, &rc_o.max_rows, 1, 1e9, "N", "items ranked per query at most (default 1000)"},
 	{0},
 };
 static const art_cmd recall_cmd = {

@@ -100,8 +100,8 @@ typedef struct {
 	size_t max_df;                 /* default ART_MEMORY_MAX_DF when 0 */
 	size_t max_rows;               /* default ART_MEMORY_MAX_ROWS when 0 */
 } art_memory_search_opts;
-#define ART_MEMORY_MAX_DF 1000
-#define ART_MEMORY_MAX_ROWS 2000
+#define ART_MEMORY_MAX_DF 500
+#define ART_MEMORY_MAX_ROWS 1000
 
 typedef struct {
 	size_t terms;   /* terms given */
