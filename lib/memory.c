@@ -35,7 +35,7 @@ int art_memory_kind_parse(const char *s, enum art_memory_kind *k)
 
 struct art_memory {
 	sqlite3 *db;
-	sqlite3_stmt *put, *by_hash, *by_id, *turns, *each, *count, *probe;
+	sqlite3_stmt *put, *by_hash, *by_id, *by_rid, *turns, *each, *count, *probe;
 	sqlite3_stmt *search;  /* prepared for search_nns namespaces */
 	size_t search_nns;
 	int readonly;
@@ -187,6 +187,7 @@ int art_memory_open(art_memory **out, const char *path, int flags, char *err, si
 		 err, errsz) ||
 	    prep(m, &m->by_hash, "SELECT id FROM items WHERE tenant = ?1 AND hash = ?2", err, errsz) ||
 	    prep(m, &m->by_id, "SELECT 1 FROM items WHERE id = ?1", err, errsz) ||
+	    prep(m, &m->by_rid, "SELECT " COLS " FROM items WHERE rid = ?1 AND tenant = ?2", err, errsz) ||
 	    prep(m, &m->turns,
 		 "SELECT " COLS " FROM items WHERE tenant = ?1 AND session = ?2 AND kind = 'turn'"
 		 " AND (expires_us = 0 OR expires_us > ?3)"
@@ -209,7 +210,7 @@ void art_memory_close(art_memory *m)
 {
 	if (!m)
 		return;
-	sqlite3_stmt *sts[] = {m->put,  m->by_hash, m->by_id, m->turns,
+	sqlite3_stmt *sts[] = {m->put,  m->by_hash, m->by_id, m->by_rid, m->turns,
 			       m->each, m->count,   m->probe, m->search};
 	for (size_t i = 0; i < sizeof sts / sizeof *sts; i++)
 		sqlite3_finalize(sts[i]);
@@ -458,11 +459,11 @@ static int prep_search(art_memory *m, size_t n_ns, char *err, size_t errsz)
 		return ART_EINVAL;
 	}
 	/* The inner SELECT bounds the rows bm25 is computed for (?5); tenant, kind, expiry
-	 * and namespace are constraints of the statement that returns rows. */
+	 * and namespace are constraints of the statement that returns rows.  Only (rid,
+	 * score) are sorted; the winners' columns are read by by_rid, again by tenant. */
 	char sql[2048];
 	int k = snprintf(sql, sizeof sql,
-			 "SELECT i.id, i.ns, i.kind, i.text, i.source, i.session, i.env_id, i.actor,"
-			 " i.meta, i.hash, i.tenant, i.created_us, i.expires_us, -c.rank"
+			 "SELECT i.rid, -c.rank"
 			 " FROM (SELECT rowid, rank FROM items_fts WHERE items_fts MATCH ?1"
 			 " ORDER BY rowid DESC LIMIT ?5) c JOIN items i ON i.rid = c.rowid"
 			 " WHERE i.tenant = ?2 AND i.kind <> 'turn'"
@@ -477,6 +478,49 @@ static int prep_search(art_memory *m, size_t n_ns, char *err, size_t errsz)
 	if (prep(m, &m->search, sql, err, errsz))
 		return ART_EIO;
 	m->search_nns = n_ns;
+	return ART_OK;
+}
+
+/* Steps the ranked (rid, score) statement and reads each winner's row, by tenant. */
+static int fetch_ranked(art_memory *m, sqlite3_stmt *st, const char *tenant, size_t limit,
+			art_memory_hit **hits, size_t *n, char *err, size_t errsz)
+{
+	art_memory_hit *v = calloc(limit, sizeof *v);
+	size_t cnt = 0;
+	int rc = v ? ART_OK : ART_ENOMEM, s;
+	while (!rc && cnt < limit && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 rid = sqlite3_column_int64(st, 0);
+		double score = sqlite3_column_double(st, 1);
+		sqlite3_stmt *r = m->by_rid;
+		sqlite3_reset(r);
+		sqlite3_bind_int64(r, 1, rid);
+		sqlite3_bind_text(r, 2, tenant, -1, SQLITE_STATIC);
+		s = sqlite3_step(r);
+		if (s == SQLITE_ROW) {
+			if (read_row(r, &v[cnt], 0) != ART_OK) {
+				hit_clear(&v[cnt]);
+				rc = ART_ENOMEM;
+			} else {
+				v[cnt++].score = score;
+			}
+		} else if (s != SQLITE_DONE) {
+			rc = dberr(m, err, errsz, "query");
+		}
+		sqlite3_reset(r);
+	}
+	if (!rc && cnt < limit && s != SQLITE_DONE)
+		rc = dberr(m, err, errsz, "query");
+	sqlite3_reset(st);
+	if (rc) {
+		art_memory_hits_free(v, cnt);
+		return rc;
+	}
+	if (!cnt) {
+		free(v);
+		v = NULL;
+	}
+	*hits = v;
+	*n = cnt;
 	return ART_OK;
 }
 
@@ -582,7 +626,7 @@ int art_memory_search(art_memory *m, const char *tenant, const char *const *term
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)max_rows);
 	for (size_t i = 0; i < o->n_ns; i++)
 		sqlite3_bind_text(st, (int)i + 6, o->namespaces[i], -1, SQLITE_STATIC);
-	rc = collect(m, st, o->limit, 1, hits, n, err, errsz);
+	rc = fetch_ranked(m, st, tenant, o->limit, hits, n, err, errsz);
 out:
 	if (rc == ART_ENOMEM)
 		seterr(err, errsz, "out of memory");
