@@ -386,48 +386,27 @@ static int cmd_import(int argc, char **argv)
 }
 
 /* ---- dispatch ---- */
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: art-memory COMMAND [OPTION]...\n"
-		   "Context recall and policy-gated memory writes, per tenant, on sqlite FTS5.\n\n"
-		   "Commands:\n"
-		   "  recall    filter: append context (session turns, BM25 hits) to envelopes\n"
-		   "  write     filter: store approved memory_writes (and with --turns the turn)\n"
-		   "  ingest    load text/markdown/JSONL files into a tenant's namespace\n"
-		   "  gc        remove expired items and old session turns\n"
-		   "  export    write a tenant's items as JSON lines\n"
-		   "  import    load items from JSON lines\n\n"
-		   "The database is --db FILE or $ART_MEMORY_DB.\n"
-		   "'art-memory COMMAND --help' for a command's options; man art-memory for more.\n");
-}
+static const char usage[] =
+	"Usage: art-memory COMMAND [OPTION]...\n"
+	"Context recall and policy-gated memory writes, per tenant, on sqlite FTS5.\n\n"
+	"Commands:\n"
+	"  recall    filter: append context (session turns, BM25 hits) to envelopes\n"
+	"  write     filter: store approved memory_writes (and with --turns the turn)\n"
+	"  ingest    load text/markdown/JSONL files into a tenant's namespace\n"
+	"  gc        remove expired items and old session turns\n"
+	"  export    write a tenant's items as JSON lines\n"
+	"  import    load items from JSON lines\n\n"
+	"The database is --db FILE or $ART_MEMORY_DB.\n"
+	"'art-memory COMMAND --help' for a command's options; man art-memory for more.\n";
+
+static const art_subcmd cmds[] = {
+	{"recall", cmd_recall}, {"write", cmd_write},   {"ingest", cmd_ingest},
+	{"gc", cmd_gc},         {"export", cmd_export}, {"import", cmd_import},
+	{NULL, NULL},
+};
 
 int main(int argc, char **argv)
 {
 	art_cli_init(argv[0]);
-	if (argc < 2) {
-		usage(stderr);
-		return ART_EXIT_USAGE;
-	}
-	const char *c = argv[1];
-	if (!strcmp(c, "-h") || !strcmp(c, "--help") || !strcmp(c, "help")) {
-		usage(stdout);
-		art_exit(ART_EXIT_OK);
-	}
-	if (!strcmp(c, "--version")) {
-		printf("art-memory %s\n", ART_VERSION);
-		art_exit(ART_EXIT_OK);
-	}
-	if (!strcmp(c, "recall"))
-		return cmd_recall(argc - 1, argv + 1);
-	if (!strcmp(c, "write"))
-		return cmd_write(argc - 1, argv + 1);
-	if (!strcmp(c, "ingest"))
-		return cmd_ingest(argc - 1, argv + 1);
-	if (!strcmp(c, "gc"))
-		return cmd_gc(argc - 1, argv + 1);
-	if (!strcmp(c, "export"))
-		return cmd_export(argc - 1, argv + 1);
-	if (!strcmp(c, "import"))
-		return cmd_import(argc - 1, argv + 1);
-	art_die(ART_EXIT_USAGE, "unknown command '%s'; try 'art-memory --help'", c);
+	art_cli_dispatch(usage, cmds, argc, argv);
 }
