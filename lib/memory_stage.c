@@ -397,7 +397,8 @@ int art_memory_write_fn(void *vcfg, cJSON *env, uint64_t line)
 				  "memory_writes is not an array");
 		return ART_OK;
 	}
-	if (!cJSON_GetArraySize(writes) && !cfg->turns)
+	const char *session = str_of(env, "session");
+	if (!cJSON_GetArraySize(writes) && !(cfg->turns && session && *session))
 		return ART_OK; /* nothing asked of this stage */
 	const char *tenant = need_tenant(env, "write");
 	if (!tenant || past_deadline(env, t0))

@@ -223,3 +223,14 @@ EOF
 	run art-memory --version
 	assert_output --partial "art-memory"
 }
+
+@test "examples/memory: the handbook answers a VPN question; facts load as facts" {
+	run art-memory ingest -q --tenant acme -N handbook "$REPO/examples/memory/handbook.md" "$REPO/examples/memory/facts.jsonl"
+	assert_success
+	run bash -c 'art new "How do I reset my VPN token?" --tenant acme | art-memory recall -N handbook -k 1 | jq -r ".context[0].text"'
+	assert_output --partial 'Reset token'
+	run bash -c 'art new "when is the service desk open" --tenant acme | art-memory recall -k 1 | jq -r ".context[0] | .kind + \" \" + .source"'
+	assert_output 'fact facts/service-desk#0'
+	run bash -c 'art new "How do I reset my VPN token?" --tenant globex | art-memory recall | jq ".context | length"'
+	assert_output 0
+}

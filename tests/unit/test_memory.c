@@ -439,6 +439,16 @@ static void test_filters(void)
 	T_EQ_STR(entry_status(e, 0), "(none)", "write without tenant: entry untouched");
 	cJSON_Delete(e);
 
+	/* --turns with no session and no writes: nothing asked, so no tenant is needed */
+	e = envelope("{\"art\":1,\"id\":\"w3\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"output\":{\"text\":\"yo\"}}");
+	art_memory_write_fn(&wc, e, 3);
+	T_EQ_STR(status_of(e), "ok", "write --turns without session or writes: untouched");
+	cJSON_Delete(e);
+	e = envelope("{\"art\":1,\"id\":\"w4\",\"session\":\"s\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"output\":{\"text\":\"yo\"}}");
+	art_memory_write_fn(&wc, e, 4);
+	T_EQ_STR(err_code(e), "no_tenant", "write --turns with a session but no tenant: no_tenant");
+	cJSON_Delete(e);
+
 	/* a bigger corpus for budget checks */
 	for (int i = 0; i < 40; i++) {
 		char t[400];
