@@ -212,8 +212,12 @@ int art_env_event_add(cJSON *env, const char *stage, const char *name, int64_t s
 	}
 	cJSON_AddStringToObject(ev, "stage", stage);
 	cJSON_AddStringToObject(ev, "name", name);
-	cJSON_AddNumberToObject(ev, "start_us", (double)start_us);
-	cJSON_AddNumberToObject(ev, "end_us", (double)end_us);
+	/* raw digits: cJSON's %1.15g would print some 16-digit µs times in exponent form */
+	char num[32];
+	snprintf(num, sizeof num, "%lld", (long long)start_us);
+	cJSON_AddRawToObject(ev, "start_us", num);
+	snprintf(num, sizeof num, "%lld", (long long)end_us);
+	cJSON_AddRawToObject(ev, "end_us", num);
 	if (attrs)
 		cJSON_AddItemToObject(ev, "attrs", attrs);
 	cJSON_AddItemToArray(evs, ev);
