@@ -4,20 +4,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "cli.h"
 #include "env.h"
 #include "err.h"
 #include "gguf.h"
+#include "health.h"
 #include "infer.h"
+#include "provider.h"
+#include "route.h"
 
 static const char *opt_model, *opt_stream_to, *opt_tmpl, *opt_kv = "f16";
-static long long opt_threads = 1, opt_n = 256, opt_ctx = 0, opt_topk = 40, opt_seed = 0, opt_last_n = 64;
+static long long opt_threads = 0, opt_n = 256, opt_ctx = 0, opt_topk = 40, opt_seed = 0, opt_last_n = 64;
 static double opt_temp = 0.8, opt_topp = 0.95, opt_minp = 0.05, opt_rep = 1.0;
 static int opt_stream, opt_bos, opt_special, opt_strict;
+/* remote providers (lib/provider): envelopes routed to openai or ollama */
+static const char *opt_routes, *opt_state;
+static long long opt_parallel = 8, opt_retries = 2, opt_backoff = 100, opt_backoff_max = 5000,
+		 opt_timeout = 60000, opt_max_fallbacks = -1;
+static int opt_no_stream;
 
 static const art_opt infer_opts[] = {
 	{"model", 'm', ART_OPT_STR, &opt_model, 0, 0, "FILE", "GGUF model (default: $ART_MODEL)"},
-	{"threads", 't', ART_OPT_INT, &opt_threads, 1, 256, "N", "threads for the forward pass (default 1)"},
+	{"threads", 't', ART_OPT_INT, &opt_threads, 0, 256, "N", "threads for the forward pass (default: physical cores)"},
 	{"max-tokens", 'n', ART_OPT_INT, &opt_n, 1, 1 << 24, "N", "default cap on generated tokens (256)"},
 	{"ctx", 'c', ART_OPT_INT, &opt_ctx, 0, 1 << 20, "N", "context size (default: the model's, at most 4096)"},
 	{"temp", 0, ART_OPT_DBL, &opt_temp, 0, 100, "T", "default temperature, 0 = greedy (0.8)"},
@@ -32,12 +41,22 @@ static const art_opt infer_opts[] = {
 	{"stream", 0, ART_OPT_FLAG, &opt_stream, 0, 0, NULL, "write partial-output events to stderr"},
 	{"stream-to", 0, ART_OPT_STR, &opt_stream_to, 0, 0, "FILE", "write partial-output events to FILE (a fifo)"},
 	{"strict", 0, ART_OPT_FLAG, &opt_strict, 0, 0, NULL, "check envelopes against the schema"},
+	{"routes", 'r', ART_OPT_STR, &opt_routes, 0, 0, "FILE", "routes config for remote models: endpoints, key env names, prices"},
+	{"state", 's', ART_OPT_STR, &opt_state, 0, 0, "FILE", "sqlite health/budget state to update (breaker, latency, spend)"},
+	{"parallel", 'p', ART_OPT_INT, &opt_parallel, 1, 4096, "N", "remote envelopes in flight at once (default 8)"},
+	{"retries", 0, ART_OPT_INT, &opt_retries, 0, 100, "N", "remote retries per candidate on 429/5xx/network errors (default 2)"},
+	{"backoff", 0, ART_OPT_INT, &opt_backoff, 0, 600000, "MS", "first retry backoff, doubled per retry, with jitter (default 100)"},
+	{"backoff-max", 0, ART_OPT_INT, &opt_backoff_max, 0, 3600000, "MS", "backoff cap; Retry-After may exceed it (default 5000)"},
+	{"timeout", 0, ART_OPT_INT, &opt_timeout, 1, 86400000, "MS", "per-attempt remote timeout when the deadline allows more (default 60000)"},
+	{"max-fallbacks", 0, ART_OPT_INT, &opt_max_fallbacks, -1, 1000, "N", "remote fallbacks to try after the choice (-1: all)"},
+	{"no-stream", 0, ART_OPT_FLAG, &opt_no_stream, 0, 0, NULL, "remote: ask for one JSON response instead of a stream"},
 	{0},
 };
 
 static const art_cmd infer_cmd = {
 	"art-infer", "[-m MODEL] [OPTION]... < IN.jsonl > OUT.jsonl\n       art-infer tokenize|detokenize -m MODEL [--bos]",
-	"generate with a local GGUF model for each envelope", infer_opts,
+	"generate for each envelope: with a local GGUF model, or with the remote OpenAI-compatible\n"
+	"or Ollama endpoint its route names (many in flight at once, output in input order)", infer_opts,
 	"Envelope params (max_tokens, temperature, top_k, top_p, min_p, repeat_penalty, seed, stop)\n"
 	"override the defaults above.  See art-infer(1)."};
 
@@ -90,6 +109,18 @@ static int run_tok(int argc, char **argv, int detok)
 	art_exit(code);
 }
 
+/* Envelopes for the local model; without one (no -m, no ART_MODEL), they fail clearly. */
+static int local_or_fail(void *ctx, cJSON *env, uint64_t line)
+{
+	if (!ctx) {
+		art_env_set_error(env, "no_local_model", "art-infer", NULL,
+				  "input line %llu is routed to the local model, but none is loaded "
+				  "(use -m MODEL or set ART_MODEL)", (unsigned long long)line);
+		return ART_OK;
+	}
+	return art_infer_envelope(ctx, env, line);
+}
+
 int main(int argc, char **argv)
 {
 	art_cli_init(argv[0]);
@@ -97,11 +128,13 @@ int main(int argc, char **argv)
 		return run_tok(argc - 1, argv + 1, argv[1][0] == 'd');
 	if (art_cli_parse(&infer_cmd, argc, argv) != 0) art_die(ART_EXIT_USAGE, "unexpected argument (see --help)");
 	if (!opt_model) opt_model = getenv("ART_MODEL");
-	if (!opt_model || !*opt_model) art_die(ART_EXIT_USAGE, "no model: use -m MODEL or set ART_MODEL");
+	if ((!opt_model || !*opt_model) && !opt_routes)
+		art_die(ART_EXIT_USAGE, "no model: use -m MODEL, set ART_MODEL, or give --routes for remote models");
+	if (opt_model && !*opt_model) opt_model = NULL;
 	art_infer_opts o;
 	art_infer_opts_default(&o);
 	o.model_path = opt_model;
-	o.n_threads = (int)opt_threads;
+	o.n_threads = opt_threads ? (int)opt_threads : art_bench_physical_cores();
 	o.n_ctx = (int)opt_ctx;
 	o.max_tokens = (int)opt_n;
 	o.chat_template = opt_tmpl;
@@ -125,10 +158,34 @@ int main(int argc, char **argv)
 	}
 	char err[512];
 	art_infer *inf = NULL;
-	if (art_infer_open(&inf, &o, err, sizeof err)) art_die(ART_EXIT_CONFIG, "%s", err);
-	art_env_filter f = {.stage = "art-infer", .fn = art_infer_envelope, .ctx = inf, .strict = opt_strict};
+	if (opt_model && art_infer_open(&inf, &o, err, sizeof err)) art_die(ART_EXIT_CONFIG, "%s", err);
+	art_route_config *cfg = NULL;
+	art_health *health = NULL;
+	if (opt_routes && art_route_config_open(opt_routes, &cfg, err, sizeof err) != ART_OK)
+		art_die(ART_EXIT_CONFIG, "%s", err);
+	if (opt_state && art_health_open(opt_state, &health, err, sizeof err) != ART_OK)
+		art_die(ART_EXIT_CONFIG, "%s", err);
+	art_provider_opts po;
+	art_provider_opts_defaults(&po);
+	po.stage = "art-infer";
+	po.parallel = (int)opt_parallel;
+	po.retries = (int)opt_retries;
+	po.backoff_base_ms = opt_backoff;
+	po.backoff_max_ms = opt_backoff_max;
+	po.timeout_ms = opt_timeout;
+	po.max_fallbacks = (int)opt_max_fallbacks;
+	po.stream = !opt_no_stream;
+	po.routes = cfg;
+	po.health = health;
+	art_provider *p = NULL;
+	if (art_provider_new(&p, &po, err, sizeof err) != ART_OK) art_die(ART_EXIT_INTERNAL, "%s", err);
+	/* local envelopes run on this thread; remote ones are in flight meanwhile */
+	art_env_filter f = {.stage = "art-infer", .fn = local_or_fail, .ctx = inf, .strict = opt_strict};
 	art_env_stats st;
-	int rc = art_env_filter_run(&f, stdin, stdout, &st);
+	int rc = art_provider_filter_run(p, &f, stdin, stdout, &st);
+	art_provider_free(p);
+	art_health_close(health);
+	art_route_config_close(cfg);
 	art_infer_close(inf);
 	if (sf) fclose(sf);
 	art_exit(art_env_exit_code(rc, &st));

@@ -1,0 +1,49 @@
+#!/usr/bin/env bats
+# art-infer with both kinds of model in one stream: envelopes routed to the local GGUF run
+# here, envelopes routed to an OpenAI-compatible endpoint (aimock) run remotely; one line
+# out per line in, in input order.
+
+load remote_helper
+load common
+
+FX="$BATS_TEST_DIRNAME/../fixtures/aimock/remote.json"
+
+setup_file() {
+	start_mock "$FX"
+	export MOCK_PORT MOCK_PID
+	write_routes "$BATS_FILE_TMPDIR/routes.json"
+}
+
+teardown_file() {
+	stop_mock
+}
+
+@test "local and remote envelopes in one art-infer stream, in input order" {
+	export ART_TEST_OPENAI_KEY=sk-art-test-mixed
+	R=$BATS_FILE_TMPDIR/routes.json
+	LOCAL='{"provider":"local","model":"stories260K"}'
+	GPT='{"provider":"openai","model":"gpt"}'
+	{
+		envelope m1 "Once upon a time" "$LOCAL"
+		envelope m2 hello "$GPT"
+		envelope m3 "The little dog" "$LOCAL"
+		envelope m4 hello "$GPT"
+	} >"$T/in"
+	art-infer -m "$SHARED/models/stories260K-f32.gguf" -r "$R" -n 16 --temp 0 <"$T/in" >"$T/out"
+	[ "$(lines_of "$T/out")" -eq 4 ]
+	jq -se 'map(.id) == ["m1","m2","m3","m4"] and all(.status == "ok")' "$T/out"
+	jq -se '.[1].output.text == "Hello from the mock." and .[3].output.provider == "openai"' "$T/out"
+	jq -se '(.[0].output.text | startswith(", there was")) and .[0].output.usage.output_tokens == 16' "$T/out"
+	! grep -q sk-art-test-mixed "$T/out"
+}
+
+@test "remote only: no local model needed; a local envelope then fails clearly" {
+	export ART_TEST_OPENAI_KEY=sk-art-test-mixed
+	R=$BATS_FILE_TMPDIR/routes.json
+	{
+		envelope r1 hello '{"provider":"openai","model":"gpt"}'
+		envelope r2 "Once upon a time" '{"provider":"local","model":"stories260K"}'
+	} | ART_MODEL= art-infer -r "$R" >"$T/out" && rc=0 || rc=$?
+	[ "$rc" -eq 1 ]
+	jq -se '.[0].status == "ok" and .[1].status == "error" and .[1].error.code == "no_local_model"' "$T/out"
+}
