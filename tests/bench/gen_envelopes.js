@@ -1,0 +1,47 @@
+// gen_envelopes.js N — N realistic envelopes (JSON lines) as they leave an art pipeline:
+// policy, memory recall, route with a fallback, two inference attempts, a tool call.
+'use strict';
+const n = parseInt(process.argv[2] || '1000', 10);
+const hex = (i, w) => (BigInt(i) * 2654435761n + 0x9e3779b97f4a7c15n).toString(16).padStart(w, '0').slice(-w);
+const models = ['llama-3.2-1b-q4', 'gpt-4o-mini', 'qwen2.5-7b-q4'];
+const t0 = 1795000000000000;
+let out = [];
+for (let i = 0; i < n; i++) {
+  const t = t0 + i * 1000, m = models[i % 3], err = i % 50 === 0;
+  const env = {
+    art: 1, id: `req-${hex(i, 16)}`, created: new Date(t / 1000).toISOString(),
+    trace: { trace_id: hex(i, 16) + hex(i + 7, 16), span_id: hex(i + 3, 16) },
+    actor: { id: 'alice', scopes: ['tools:read', 'kb:read'] }, tenant: 'acme', task: 'support.answer',
+    messages: [
+      { role: 'system', content: 'You are a helpful support assistant for Acme. Answer briefly and cite sources.' },
+      { role: 'user', content: `How do I reset my password on device ${i}? My email is user${i}@example.com.` },
+    ],
+    params: { max_tokens: 256, temperature: 0.2, top_p: 0.9, seed: i },
+    context: [
+      { id: `kb-${i % 97}`, source: 'kb', kind: 'document', text: 'To reset your password open Settings, choose Account, then Reset password and follow the emailed link.', score: 0.82 },
+      { id: `kb-${i % 89}`, source: 'kb', kind: 'document', text: 'Passwords must be at least 12 characters long and may not repeat the last five passwords.', score: 0.61 },
+    ],
+    route: { provider: m.startsWith('gpt') ? 'openai' : 'local', model: m, reason: 'cheapest model meeting task tier',
+      fallbacks: [{ provider: 'ollama', model: 'llama3.2:3b' }], rejected: [{ model: 'gpt-4o', reason: 'over budget' }] },
+    output: err ? undefined : { text: 'Open Settings > Account > Reset password, then follow the link we email you [kb-12].',
+      finish_reason: 'tool_calls', model: m, provider: 'local',
+      tool_calls: [{ id: `call-${i}`, name: 'kb.search', arguments: { q: 'reset password' } }],
+      usage: { input_tokens: 412 + (i % 100), output_tokens: 58 + (i % 40), cached_tokens: 128 },
+      cost: { amount: 0.00021, currency: 'USD' }, timing: { queue_ms: 1.2, prompt_ms: 80.5, ttft_ms: 95.1 + (i % 30), total_ms: 640 + (i % 200), tokens_per_s: 42.5 } },
+    tool_results: err ? undefined : [{ call_id: `call-${i}`, name: 'kb.search', status: 'ok', content: { hits: 3 }, duration_ms: 12.5 }],
+    policy: { decisions: [{ stage: 'art-policy', rule: 'pii.email', action: 'flag', field: 'messages[1].content', severity: 'low' }] },
+    status: err ? 'error' : 'ok',
+    error: err ? { code: 'upstream_unavailable', stage: 'art-infer', message: 'all candidates failed' } : undefined,
+    events: [
+      { stage: 'art-policy', name: 'check', start_us: t, end_us: t + 150, attrs: { decisions: 1 } },
+      { stage: 'art-memory', name: 'recall', start_us: t + 200, end_us: t + 2200, attrs: { namespace: 'kb', hits: 2 } },
+      { stage: 'art-route', name: 'route', start_us: t + 2300, end_us: t + 2400, attrs: { model: m } },
+      { stage: 'art-infer', name: 'attempt', start_us: t + 2500, end_us: t + 30000, attrs: { provider: 'ollama', model: 'llama3.2:3b', error: 'connect_failed' } },
+      { stage: 'art-infer', name: 'chat', start_us: t + 30100, end_us: t + 670000, attrs: { provider: 'local', model: m } },
+      { stage: 'art-tool', name: 'execute_tool', start_us: t + 670100, end_us: t + 682600, attrs: { tool: 'kb.search', call_id: `call-${i}`, status: 'ok' } },
+    ],
+  };
+  out.push(JSON.stringify(env));
+  if (out.length === 1000) { process.stdout.write(out.join('\n') + '\n'); out = []; }
+}
+if (out.length) process.stdout.write(out.join('\n') + '\n');
