@@ -48,14 +48,14 @@ int art_trace_store_open(art_trace_store **out, const char *path, enum art_trace
 			 char *err, size_t errsz)
 {
 	*out = NULL;
-	if (mode == ART_TRACE_OPEN_RO && access(path, F_OK) != 0) {
+	if (mode == ART_TRACE_OPEN_EXISTING && access(path, F_OK) != 0) {
 		snprintf(err, errsz, "%s: no such trace database", path);
 		return ART_ENOENT;
 	}
 	art_trace_store *s = calloc(1, sizeof *s);
 	if (!s)
 		return ART_ENOMEM;
-	int flags = SQLITE_OPEN_READWRITE | (mode == ART_TRACE_OPEN_RW ? SQLITE_OPEN_CREATE : 0);
+	int flags = SQLITE_OPEN_READWRITE | (mode == ART_TRACE_OPEN_CREATE ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		snprintf(err, errsz, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "cannot open");
 		art_trace_store_close(s);

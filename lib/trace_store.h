@@ -31,8 +31,8 @@
 typedef struct art_trace_store art_trace_store;
 
 enum art_trace_open_mode {
-	ART_TRACE_OPEN_RW = 0,   /* create if missing */
-	ART_TRACE_OPEN_RO,       /* must exist */
+	ART_TRACE_OPEN_CREATE = 0,   /* create if missing */
+	ART_TRACE_OPEN_EXISTING,  /* read-write, but the file must exist */
 };
 
 /* Opens (and creates/migrates in RW mode) the database at path.  ART_OK, ART_ENOENT (RO
