@@ -1,5 +1,19 @@
-// gen_envelopes.js N — N realistic envelopes (JSON lines) as they leave an art pipeline:
-// policy, memory recall, route with a fallback, two inference attempts, a tool call.
+#!/usr/bin/env bash
+# bench_trace.sh — art-trace record throughput against jq -c . on the same 100,000
+# realistic envelopes (policy, memory recall, route with a fallback, two inference
+# attempts, a tool call: ~2.6 KB each).  Both read a file and write to /dev/null; record
+# also stores every envelope (checked).  Target: record >= 3x jq's envelopes per second.
+#   N=100000 TARGET=3 bash tests/bench/bench_trace.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+N=${N:-100000}
+TARGET=${TARGET:-3}
+bin="$BUILD/bin/art-trace"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+node - "$N" >"$tmp/in.jsonl" <<'JS'
 'use strict';
 const n = parseInt(process.argv[2] || '1000', 10);
 const hex = (i, w) => (BigInt(i) * 2654435761n + 0x9e3779b97f4a7c15n).toString(16).padStart(w, '0').slice(-w);
@@ -45,3 +59,24 @@ for (let i = 0; i < n; i++) {
   if (out.length === 1000) { process.stdout.write(out.join('\n') + '\n'); out = []; }
 }
 if (out.length) process.stdout.write(out.join('\n') + '\n');
+JS
+[ "$(wc -l <"$tmp/in.jsonl")" -eq "$N" ]
+
+now() { date +%s%N; }
+t0=$(now)
+jq -c . <"$tmp/in.jsonl" >/dev/null
+t1=$(now)
+"$bin" record --db "$tmp/trace.db" <"$tmp/in.jsonl" >/dev/null || [ $? -eq 1 ] # 1: some envelopes are errors
+t2=$(now)
+stored=$("$bin" replay --db "$tmp/trace.db" 2>/dev/null | wc -l)
+
+jq_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+rec_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+awk -v n="$N" -v j="$jq_s" -v r="$rec_s" -v st="$stored" -v target="$TARGET" -v mb="$(du -m "$tmp/in.jsonl" | cut -f1)" 'BEGIN {
+	jr = n / j; rr = n / r; ratio = rr / jr
+	printf "bench_trace: %d envelopes (%d MB)\n", n, mb
+	printf "  jq -c .              %8.0f envelopes/s  (%.2f s)\n", jr, j
+	printf "  art-trace record     %8.0f envelopes/s  (%.2f s), %d stored\n", rr, r, st
+	printf "  ratio                %8.2fx  (target >= %sx)\n", ratio, target
+	exit !(ratio >= target && st == n)
+}'
