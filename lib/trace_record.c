@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define STAGE "art-trace"
-#define MAX_CHECKS 16
+#define MAX_CHECKS 4
 
 typedef struct {
 	art_trace_store *s;
@@ -94,61 +94,6 @@ static cJSON *parse_line(const char *s, size_t len, uint64_t line, int *bad)
 	}
 	*bad = 0;
 	return j;
-}
-
-static void store(recorder *r, cJSON *env)
-{
-	const art_trace_record_opts *o = r->o;
-	if (r->st->store_rc)
-		return;
-	art_trace_eval evs[MAX_CHECKS];
-	char expl[MAX_CHECKS][160];
-	size_t nev = 0;
-	for (size_t i = 0; i < o->nchecks && i < MAX_CHECKS; i++)
-		if (art_trace_check_run(o->checks[i], env, &evs[nev], expl[nev], sizeof expl[nev]) == ART_OK)
-			nev++;
-	const cJSON *idj = cJSON_GetObjectItemCaseSensitive(env, "id");
-	char *req_id = strdup(cJSON_IsString(idj) ? idj->valuestring : "");
-	int red = art_trace_capture_apply(env, o->capture);
-	art_trace_buf_reset(&r->body);
-	art_trace_buf_json(&r->body, env);
-	if (!req_id || red < 0 || r->body.oom) {
-		free(req_id);
-		r->st->store_rc = ART_ENOMEM;
-		snprintf(r->st->store_err, sizeof r->st->store_err, "out of memory");
-		return;
-	}
-	r->st->redactions += (uint64_t)red;
-	if (!r->in_tx) {
-		if (art_trace_store_begin(r->s) != ART_OK) {
-			free(req_id);
-			store_fail(r, "begin");
-			return;
-		}
-		r->in_tx = 1;
-		r->first_us = art_clock_mono_us();
-	}
-	int64_t now = art_clock_now_us();
-	if (art_trace_store_put_envelope(r->s, env, r->body.p, r->body.len, o->stage, o->capture, now)) {
-		free(req_id);
-		store_fail(r, "storing an envelope");
-		return;
-	}
-	for (size_t i = 0; i < nev; i++) {
-		evs[i].req_id = req_id;
-		evs[i].time_us = now;
-		if (art_trace_store_put_eval(r->s, &evs[i]) != ART_OK) {
-			free(req_id);
-			store_fail(r, "storing an evaluation");
-			return;
-		}
-		r->st->evals++;
-	}
-	free(req_id);
-	r->st->stored++;
-	r->pending++;
-	if (r->pending >= o->batch || art_clock_mono_us() - r->first_us >= o->flush_us)
-		commit(r);
 }
 
 /* ---- per-envelope arenas for cJSON ----
@@ -266,6 +211,85 @@ static void arena_pool_drain(void)
 	pthread_mutex_unlock(&pool_mu);
 }
 
+/* One envelope on its way from the reading to the storing thread. */
+typedef struct {
+	cJSON *env;
+	arena *a;
+	int red;                        /* redactions made by the capture filter; < 0: failed */
+	size_t nev;                     /* check results */
+	art_trace_eval evs[MAX_CHECKS]; /* explanation: set from expl when stored */
+	char expl[MAX_CHECKS][160];
+	char *req_id;                   /* malloc'd copy of the id when nev > 0 */
+} item;
+
+/* Reading thread, after the line went out: run the checks on the full envelope, then
+ * apply the capture mode, allocating in the envelope's arena. */
+static void prepare(const art_trace_record_opts *o, item *it)
+{
+	cJSON *env = it->env;
+	cur_arena = it->a;
+	it->nev = 0;
+	it->req_id = NULL;
+	for (size_t i = 0; i < o->nchecks && i < MAX_CHECKS; i++)
+		if (art_trace_check_run(o->checks[i], env, &it->evs[it->nev], it->expl[it->nev],
+					sizeof it->expl[it->nev]) == ART_OK)
+			it->nev++;
+	if (it->nev) {
+		const cJSON *idj = cJSON_GetObjectItemCaseSensitive(env, "id");
+		it->req_id = strdup(cJSON_IsString(idj) ? idj->valuestring : "");
+		if (!it->req_id)
+			it->red = ART_ENOMEM;
+	}
+	if (it->red >= 0)
+		it->red = art_trace_capture_apply(env, o->capture);
+	cur_arena = NULL;
+}
+
+/* Storing thread: print and insert, commit by count and time. */
+static void store(recorder *r, item *it)
+{
+	const art_trace_record_opts *o = r->o;
+	cJSON *env = it->env;
+	if (r->st->store_rc)
+		return;
+	art_trace_buf_reset(&r->body);
+	art_trace_buf_json(&r->body, env);
+	if (it->red < 0 || r->body.oom) {
+		r->st->store_rc = ART_ENOMEM;
+		snprintf(r->st->store_err, sizeof r->st->store_err, "out of memory");
+		return;
+	}
+	r->st->redactions += (uint64_t)it->red;
+	if (!r->in_tx) {
+		if (art_trace_store_begin(r->s) != ART_OK) {
+			store_fail(r, "begin");
+			return;
+		}
+		r->in_tx = 1;
+		r->first_us = art_clock_mono_us();
+	}
+	int64_t now = art_clock_now_us();
+	if (art_trace_store_put_envelope(r->s, env, r->body.p, r->body.len, o->stage, o->capture, now)) {
+		store_fail(r, "storing an envelope");
+		return;
+	}
+	for (size_t i = 0; i < it->nev; i++) {
+		art_trace_eval *e = &it->evs[i];
+		e->req_id = it->req_id;
+		e->explanation = it->expl[i];
+		e->time_us = now;
+		if (art_trace_store_put_eval(r->s, e) != ART_OK) {
+			store_fail(r, "storing an evaluation");
+			return;
+		}
+		r->st->evals++;
+	}
+	r->st->stored++;
+	r->pending++;
+	if (r->pending >= o->batch || art_clock_mono_us() - r->first_us >= o->flush_us)
+		commit(r);
+}
+
 /* ---- the storing thread ----
  * The reading thread parses and writes each line, then hands envelopes over in batches
  * (of up to BATCH, or fewer whenever its input buffer runs dry, so nothing waits on more
@@ -273,11 +297,6 @@ static void arena_pool_drain(void)
  * committing by count and by time (also when no envelope comes). */
 #define QCAP 256
 #define BATCH 64
-
-typedef struct {
-	cJSON *env;
-	arena *a;
-} item;
 
 typedef struct {
 	recorder *r;
@@ -325,9 +344,10 @@ static void *store_main(void *arg)
 		pthread_cond_signal(&qu->nonfull);
 		pthread_mutex_unlock(&qu->mu);
 		for (size_t i = 0; i < k; i++) {
-			store(r, local[i].env);
+			store(r, &local[i]);
 			cJSON_Delete(local[i].env);
 			arena_free(local[i].a);
+			free(local[i].req_id);
 		}
 		pthread_mutex_lock(&qu->mu);
 	}
@@ -446,7 +466,9 @@ int art_trace_record_run(art_trace_store *s, const art_trace_record_opts *o, FIL
 		}
 		st->out++;
 		batch[nb].env = env;
-		batch[nb++].a = a;
+		batch[nb].a = a;
+		batch[nb].red = 0;
+		prepare(o, &batch[nb++]);
 		if (nb == BATCH)
 			hand_over(qu, batch, &nb);
 	}
