@@ -41,7 +41,8 @@ AVX2FLAGS   = -mavx2 -mfma -mf16c
 AVX512FLAGS = -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni -mavx512bf16
 
 LIB_SRC  := $(sort $(wildcard lib/*.c lib/*/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/schemas.o
+SCHEMAS  := $(sort $(wildcard schemas/*.schema.json))
 CMD_SRC  := $(sort $(wildcard cmd/art*.c))
 PROGS    := $(CMD_SRC:cmd/%.c=$(BUILD)/bin/%)
 UT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
@@ -51,6 +52,7 @@ MAN_OUT  := $(foreach m,$(MAN_SRC),$(BUILD)/share/man/man$(subst .,,$(suffix $(m
 LIBART   := $(BUILD)/libart.a
 DEPSTAMP := $(BUILD)/.deps-ok
 
+.SECONDARY:
 .PHONY: all deps test-deps test unit bats bench demo install clean check-man
 all: $(LIBART) $(PROGS) $(MAN_OUT)
 
@@ -72,6 +74,13 @@ $(BUILD)/%_avx2.o: %_avx2.c | $(DEPSTAMP)
 $(BUILD)/%_avx512.o: %_avx512.c | $(DEPSTAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(AVX512FLAGS) -MMD -MP -c $< -o $@
+
+# schemas/*.json embedded in libart (lib/schemas.h)
+$(BUILD)/gen/schemas.c: $(SCHEMAS) scripts/embed-schemas
+	@mkdir -p $(dir $@)
+	scripts/embed-schemas $(SCHEMAS) >$@
+$(BUILD)/gen/schemas.o: $(BUILD)/gen/schemas.c
+	$(CC) $(ALLCFLAGS) -c $< -o $@
 
 $(LIBART): $(LIB_OBJ)
 	@rm -f $@

@@ -255,3 +255,24 @@ int art_cli_parse(const art_cmd *cmd, int argc, char **argv)
 	free(pos);
 	return npos;
 }
+
+_Noreturn void art_cli_dispatch(const char *usage, const art_subcmd *cmds, int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		exit(ART_EXIT_USAGE);
+	}
+	const char *c = argv[1];
+	if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
+		fputs(usage, stdout);
+		art_exit(ART_EXIT_OK);
+	}
+	if (!strcmp(c, "--version")) {
+		printf("%s %s\n", prog, ART_VERSION);
+		art_exit(ART_EXIT_OK);
+	}
+	for (const art_subcmd *s = cmds; s->name; s++)
+		if (!strcmp(s->name, c))
+			art_exit(s->run(argc - 1, argv + 1));
+	art_die(ART_EXIT_USAGE, "unknown command '%s'; try '%s --help'", c, prog);
+}

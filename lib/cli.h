@@ -66,6 +66,16 @@ int art_cli_parse(const art_cmd *cmd, int argc, char **argv);
 void art_cli_usage(const art_cmd *cmd, FILE *f);
 void art_strlist_free(art_strlist *l);
 
+/* Programs with subcommands ("art-gguf info ..."): one entry per command. */
+typedef struct {
+	const char *name;
+	int (*run)(int argc, char **argv); /* gets argv[0] = the command name */
+} art_subcmd;
+/* Runs the subcommand named by argv[1] with (argc - 1, argv + 1) and exits with what it
+ * returns.  --help/-h print usage on stdout (exit 0), --version the version; no or an
+ * unknown command prints usage or a message on stderr and exits 2. */
+_Noreturn void art_cli_dispatch(const char *usage, const art_subcmd *cmds, int argc, char **argv);
+
 /* Strict number parsing (no atoi): the whole string must be a number in range.
  * Return 0 on success, -1 otherwise. */
 int art_parse_ll(const char *s, long long min, long long max, long long *out);

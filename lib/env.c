@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "err.h"
 #include "rand.h"
+#include "schemas.h"
 #include "sha256.h"
 #include "utf8.h"
 #include <errno.h>
@@ -384,6 +385,9 @@ int art_env_filter_run(const art_env_filter *f, FILE *in, FILE *out, art_env_sta
 	art_env_writer *w = NULL;
 	int rc = ART_OK;
 	memset(st, 0, sizeof *st);
+	/* ART_STRICT=1 in the environment turns strict mode on for every stage (the tests) */
+	const char *se = getenv("ART_STRICT");
+	int strict = f->strict || (se && *se && strcmp(se, "0") != 0);
 	if (art_env_reader_new(&r, in, f->stage) || art_env_writer_new(&w, out)) {
 		art_env_reader_free(r);
 		return ART_ENOMEM;
@@ -400,19 +404,23 @@ int art_env_filter_run(const art_env_filter *f, FILE *in, FILE *out, art_env_sta
 		}
 		st->in++;
 		uint64_t line = art_env_reader_line(r);
+		char why[512];
+		cJSON *details;
 		if (bad) {
 			st->bad++;
+		} else if (strict && art_schemas_check_envelope(env, why, sizeof why, &details) != ART_OK) {
+			st->bad++;
+			art_env_set_error(env, ART_ERR_BAD_ENVELOPE, f->stage, details,
+					  "input line %llu breaks the envelope contract: %s",
+					  (unsigned long long)line, why);
 		} else if (f->fn && (f->all_status || art_env_status_get(env) == ART_ENV_OK)) {
 			int s = f->fn(f->ctx, env, line);
 			if (s != ART_OK && art_env_status_get(env) != ART_ENV_ERROR)
 				art_env_set_error(env, ART_ERR_STAGE, f->stage, NULL, "%s failed: %s",
 						  f->stage, art_strerror(s));
-			if (f->strict) {
-				char why[200];
-				if (art_env_check(env, why, sizeof why) != ART_OK)
-					art_env_set_error(env, ART_ERR_BAD_ENVELOPE, f->stage, NULL,
-							  "stage wrote an invalid envelope: %s", why);
-			}
+			if (strict && art_schemas_check_envelope(env, why, sizeof why, &details) != ART_OK)
+				art_env_set_error(env, ART_ERR_BAD_ENVELOPE, f->stage, details,
+						  "stage wrote an envelope that breaks the contract: %s", why);
 		}
 		if (art_env_status_get(env) == ART_ENV_ERROR)
 			st->errors++;

@@ -90,7 +90,9 @@ typedef struct {
 	art_env_fn fn;
 	void *ctx;
 	int all_status;     /* 1: call fn on envelopes whose status is not ok too */
-	int strict;         /* 1: check envelopes against the contract on input and output */
+	int strict;         /* 1: check envelopes against schemas/envelope.schema.json on input
+			     * (failures become bad_envelope errors) and on output; also on
+			     * when the environment has ART_STRICT=1 */
 } art_env_filter;
 
 typedef struct {

@@ -1,0 +1,226 @@
+/* art-bench — measure the machine and the inference engine: memory bandwidth (the decode
+ * ceiling), prefill and decode tokens/s, thread scaling, load time, peak RSS. */
+#include "bench.h"
+#include "cli.h"
+#include "clock.h"
+#include "err.h"
+#include "model.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"Usage: art-bench bandwidth [OPTION]...\n"
+		   "       art-bench infer -m MODEL [OPTION]...\n"
+		   "Measure memory bandwidth, and prefill/decode speed of a GGUF model.\n"
+		   "'art-bench COMMAND --help' for a command's options; see man art-bench.\n";
+
+static int json;
+
+/* ---- bandwidth ---- */
+static struct {
+	long long mib, threads, reps;
+} bw = {.mib = 1024, .threads = 0, .reps = 5};
+static const art_opt bw_opts[] = {
+	{"mib", 0, ART_OPT_INT, &bw.mib, 16, 1 << 20, "N", "buffer size in MiB (default 1024)"},
+	{"threads", 't', ART_OPT_INT, &bw.threads, 0, 1024, "N", "threads (default: physical cores)"},
+	{"reps", 'r', ART_OPT_INT, &bw.reps, 1, 1000, "N", "repetitions, best is reported (default 5)"},
+	{"json", 'j', ART_OPT_FLAG, &json, 0, 0, NULL, "one JSON line instead of text"},
+	{0},
+};
+static const art_cmd bw_cmd = {"art-bench bandwidth", "[OPTION]...",
+			       "Sequential read bandwidth: sum over a buffer of floats, best of N.", bw_opts, NULL};
+
+static double measure_bw(int threads, size_t mib, int reps)
+{
+	double g, sum;
+	if (art_bench_bandwidth(mib << 20, threads, reps, &g, &sum) != ART_OK)
+		art_die(ART_EXIT_INTERNAL, "cannot allocate %zu MiB", mib);
+	return g;
+}
+
+/* The probe in a child process, so its buffer does not count in our peak RSS. */
+static double measure_bw_apart(int threads, size_t mib, int reps)
+{
+	int fd[2];
+	double g = 0;
+	if (pipe(fd) != 0)
+		return measure_bw(threads, mib, reps);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		g = measure_bw(threads, mib, reps);
+		ssize_t w = write(fd[1], &g, sizeof g);
+		_exit(w == (ssize_t)sizeof g ? 0 : 1);
+	}
+	close(fd[1]);
+	if (pid < 0 || read(fd[0], &g, sizeof g) != (ssize_t)sizeof g)
+		art_die(ART_EXIT_INTERNAL, "bandwidth probe failed");
+	close(fd[0]);
+	waitpid(pid, NULL, 0);
+	return g;
+}
+
+static int cmd_bandwidth(int argc, char **argv)
+{
+	if (art_cli_parse(&bw_cmd, argc, argv))
+		art_die(ART_EXIT_USAGE, "unexpected argument '%s'", argv[0]);
+	int t = bw.threads ? (int)bw.threads : art_bench_physical_cores();
+	double g = measure_bw(t, (size_t)bw.mib, (int)bw.reps);
+	if (json)
+		printf("{\"bench\":\"bandwidth\",\"threads\":%d,\"mib\":%lld,\"gbps\":%.2f}\n", t, bw.mib, g);
+	else
+		printf("read bandwidth: %.1f GB/s (%d threads, %lld MiB, best of %lld)\n", g, t, bw.mib, bw.reps);
+	art_exit(ART_EXIT_OK);
+}
+
+/* ---- infer ---- */
+static struct {
+	const char *model;
+	long long threads, pp, tg, reps, ctx;
+	const char *scaling;
+	double gbps;
+} in = {.pp = 128, .tg = 64, .reps = 3, .ctx = 0};
+static const art_opt in_opts[] = {
+	{"model", 'm', ART_OPT_STR, &in.model, 0, 0, "FILE", "GGUF model"},
+	{"threads", 't', ART_OPT_INT, &in.threads, 0, 1024, "N", "threads (default: physical cores)"},
+	{"prompt", 'p', ART_OPT_INT, &in.pp, 0, 65536, "N", "prefill length in tokens (default 128; 0 skips)"},
+	{"gen", 'n', ART_OPT_INT, &in.tg, 0, 65536, "N", "decode length in tokens (default 64; 0 skips)"},
+	{"reps", 'r', ART_OPT_INT, &in.reps, 1, 1000, "N", "repetitions, mean and best reported (default 3)"},
+	{"ctx", 'c', ART_OPT_INT, &in.ctx, 0, 1 << 20, "N", "context size (default prompt + gen)"},
+	{"scaling", 0, ART_OPT_STR, &in.scaling, 0, 0, "LIST", "also decode at these thread counts, e.g. 1,2,4"},
+	{"bandwidth", 0, ART_OPT_DBL, &in.gbps, 0, 1e6, "GBPS", "bandwidth for the ceiling share (default: measure)"},
+	{"json", 'j', ART_OPT_FLAG, &json, 0, 0, NULL, "JSON lines instead of a table"},
+	{0},
+};
+static const art_cmd in_cmd = {"art-bench infer", "-m MODEL [OPTION]...",
+			       "Prefill (pp) and decode (tg) tokens/s of a model, like llama-bench.", in_opts,
+			       "Decode streams every weight once per token, so its ceiling is\n"
+			       "bandwidth / model size; the share of that ceiling is reported."};
+
+typedef struct {
+	double mean, best;
+} rate;
+
+static rate run_pp(art_model_ctx *c, const int32_t *toks, int n, int reps)
+{
+	rate r = {0, 0};
+	for (int i = 0; i < reps; i++) {
+		art_model_ctx_truncate(c, 0);
+		int64_t t0 = art_clock_mono_us();
+		if (art_model_eval(c, toks, n, NULL) != ART_OK)
+			art_die(ART_EXIT_INTERNAL, "eval failed");
+		double s = n / ((double)(art_clock_mono_us() - t0) / 1e6);
+		r.mean += s / reps;
+		if (s > r.best)
+			r.best = s;
+	}
+	return r;
+}
+
+static rate run_tg(art_model_ctx *c, const int32_t *toks, int n, int reps)
+{
+	rate r = {0, 0};
+	for (int i = 0; i < reps; i++) {
+		art_model_ctx_truncate(c, 0);
+		int64_t t0 = art_clock_mono_us();
+		for (int k = 0; k < n; k++)
+			if (art_model_eval(c, toks + k, 1, NULL) != ART_OK)
+				art_die(ART_EXIT_INTERNAL, "eval failed");
+		double s = n / ((double)(art_clock_mono_us() - t0) / 1e6);
+		r.mean += s / reps;
+		if (s > r.best)
+			r.best = s;
+	}
+	return r;
+}
+
+static int cmd_infer(int argc, char **argv)
+{
+	if (art_cli_parse(&in_cmd, argc, argv))
+		art_die(ART_EXIT_USAGE, "unexpected argument '%s'", argv[0]);
+	if (!in.model)
+		art_die(ART_EXIT_USAGE, "infer needs -m MODEL\nTry 'art-bench infer --help' for more information.");
+	int threads = in.threads ? (int)in.threads : art_bench_physical_cores();
+	struct stat st;
+	if (stat(in.model, &st) != 0)
+		art_die(ART_EXIT_CONFIG, "%s: cannot stat", in.model);
+	double gbps = in.gbps > 0 ? in.gbps : measure_bw_apart(threads, 1024, 5);
+	char err[512];
+	art_model *m;
+	int64_t t0 = art_clock_mono_us();
+	if (art_model_open(&m, in.model, err, sizeof err) != ART_OK)
+		art_die(ART_EXIT_CONFIG, "%s", err);
+	double load_ms = (double)(art_clock_mono_us() - t0) / 1e3;
+	const art_model_hparams *hp = art_model_hparams_get(m);
+	int n_ctx = in.ctx ? (int)in.ctx : (int)(in.pp > in.tg ? in.pp : in.tg) + 8;
+	art_model_ctx *c;
+	if (art_model_ctx_new(&c, m, n_ctx, threads, ART_KV_F16, err, sizeof err) != ART_OK)
+		art_die(ART_EXIT_CONFIG, "%s", err);
+	int ntok = (int)(in.pp > in.tg ? in.pp : in.tg);
+	int32_t *toks = malloc(sizeof(int32_t) * (size_t)(ntok ? ntok : 1));
+	for (int i = 0; i < ntok; i++)
+		toks[i] = (int32_t)((i * 7919 + 13) % hp->n_vocab); /* any valid ids */
+	double ceiling = gbps * 1e9 / (double)st.st_size; /* tokens/s if decode were pure streaming */
+	const char *name = strrchr(in.model, '/') ? strrchr(in.model, '/') + 1 : in.model;
+	double size_mb = (double)st.st_size / 1e6;
+	if (!json)
+		printf("%-28s %8s %4s %10s %10s %10s %8s\n", "model", "MB", "thr", "test", "tok/s", "best", "ceiling%");
+	if (in.pp > 0) {
+		rate r = run_pp(c, toks, (int)in.pp, (int)in.reps);
+		if (json)
+			printf("{\"bench\":\"infer\",\"model\":\"%s\",\"size_mb\":%.1f,\"threads\":%d,\"test\":\"pp%lld\",\"tok_s\":%.2f,\"best_tok_s\":%.2f,\"gbps\":%.2f}\n",
+			       name, size_mb, threads, in.pp, r.mean, r.best, gbps);
+		else
+			printf("%-28s %8.1f %4d %10s %10.2f %10.2f %8s\n", name, size_mb, threads, "pp", r.mean, r.best, "-");
+	}
+	if (in.tg > 0) {
+		rate r = run_tg(c, toks, (int)in.tg, (int)in.reps);
+		double share = 100.0 * r.mean / ceiling;
+		if (json)
+			printf("{\"bench\":\"infer\",\"model\":\"%s\",\"size_mb\":%.1f,\"threads\":%d,\"test\":\"tg%lld\",\"tok_s\":%.2f,\"best_tok_s\":%.2f,\"gbps\":%.2f,\"ceiling_tok_s\":%.2f,\"ceiling_share\":%.3f}\n",
+			       name, size_mb, threads, in.tg, r.mean, r.best, gbps, ceiling, share / 100);
+		else
+			printf("%-28s %8.1f %4d %10s %10.2f %10.2f %7.1f%%\n", name, size_mb, threads, "tg", r.mean, r.best, share);
+	}
+	if (in.scaling) {
+		char *list = strdup(in.scaling), *save = NULL;
+		for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			long long t;
+			if (art_parse_ll(tok, 1, 1024, &t) != 0)
+				art_die(ART_EXIT_USAGE, "--scaling: '%s' is not a thread count", tok);
+			art_model_ctx_set_threads(c, (int)t);
+			rate r = run_tg(c, toks, (int)(in.tg ? in.tg : 16), 1);
+			if (json)
+				printf("{\"bench\":\"scaling\",\"model\":\"%s\",\"threads\":%lld,\"test\":\"tg\",\"tok_s\":%.2f}\n", name, t, r.mean);
+			else
+				printf("%-28s %8.1f %4lld %10s %10.2f %10s %8s\n", name, size_mb, t, "tg-scale", r.mean, "-", "-");
+		}
+		free(list);
+	}
+	uint64_t rss = art_bench_peak_rss();
+	if (json)
+		printf("{\"bench\":\"load\",\"model\":\"%s\",\"load_ms\":%.1f,\"peak_rss_mb\":%.1f,\"ctx\":%d}\n", name, load_ms, (double)rss / 1e6, n_ctx);
+	else
+		printf("load %.1f ms, peak RSS %.1f MB (ctx %d), bandwidth %.1f GB/s\n", load_ms, (double)rss / 1e6, n_ctx, gbps);
+	free(toks);
+	art_model_ctx_free(c);
+	art_model_close(m);
+	art_exit(ART_EXIT_OK);
+}
+
+static const art_subcmd cmds[] = {
+	{"bandwidth", cmd_bandwidth},
+	{"infer", cmd_infer},
+	{NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	art_cli_init(argv[0]);
+	art_cli_dispatch(usage, cmds, argc, argv);
+}

@@ -1,0 +1,68 @@
+/* model_impl.h — internal layout of art_model / art_model_ctx and the forward-pass ops,
+ * shared by model.c (loading), model_eval.c (forward pass) and model_ops.c (kernels).
+ * Ownership as in model.h. */
+#ifndef ART_MODEL_IMPL_H
+#define ART_MODEL_IMPL_H
+#include "model.h"
+#include "quant.h"
+
+/* A 2-D weight in the mapping: ne1 rows of ne0 elements, row-major. */
+typedef struct {
+	const void *data;
+	uint32_t type;
+	int64_t ne0, ne1;
+	size_t row_size; /* bytes */
+} art_weight;
+
+typedef struct {
+	float *attn_norm, *ffn_norm;   /* (n_embd) owned F32 copies */
+	float *bq, *bk, *bv;           /* qwen2 biases (n_embd), (kv_dim), (kv_dim); else NULL */
+	art_weight wq, wk, wv, wo;     /* (n_embd→n_embd), (n_embd→kv_dim) x2, (n_embd→n_embd) */
+	art_weight w_gate, w_up, w_down; /* (n_embd→n_ff) x2, (n_ff→n_embd) */
+} art_layer;
+
+struct art_model {
+	art_gguf *g;
+	art_model_hparams hp;
+	art_weight tok_embd;  /* (n_vocab rows of n_embd) */
+	art_weight output;    /* (n_vocab rows of n_embd); = tok_embd when tied */
+	float *output_norm;   /* (n_embd) owned */
+	float *rope_freqs;    /* (n_rot/2) owned, or NULL: per-dimension frequency divisors */
+	art_layer *layers;    /* (n_layer) */
+};
+
+struct art_model_ctx {
+	const art_model *m;
+	int n_ctx, n_past, n_threads;
+	enum art_kv_type kv_type;
+	void *k_cache, *v_cache; /* (n_layer, n_ctx, kv_dim) of F16 or F32 */
+	float *x, *xb, *xb2;     /* (n_embd) residual stream and scratch */
+	float *q, *k, *v;        /* (n_embd), (kv_dim), (kv_dim) */
+	float *hb, *hb2;         /* (n_ff) */
+	float *att;              /* (n_head, n_ctx) attention scores */
+	void *xq;                /* activation converted for vec_dot: up to 4 bytes/elem + slack */
+	float *logits;           /* (n_vocab) */
+	float *rope_cos, *rope_sin; /* (n_rot/2) for the current position */
+};
+
+/* ---- ops (model_ops.c); rows split by (ith, nth) where they take it ---- */
+
+/* y = x / sqrt(mean(x^2) + eps) * w, over n elements (ggml: sum in double). */
+void art_op_rmsnorm(float *y, const float *x, const float *w, int n, float eps);
+/* Converts x (n floats) to the weight's vec_dot_type into xq. */
+void art_op_quantize_act(const art_weight *w, const float *x, void *xq);
+/* y[r] = dot(row r of w, xq) for rows r in thread ith's share of [0, ne1). */
+void art_op_matvec(const art_weight *w, const void *xq, float *y, int ith, int nth);
+/* Row r of w (dequantized) into y (ne0 floats). */
+void art_op_get_row(const art_weight *w, int64_t r, float *y);
+/* cos/sin tables for position p: theta_i = p * freq_scale * base^(-2i/n_rot) / ff[i]. */
+void art_op_rope_cache(float *cs, float *sn, int n_rot, int p, float base, float freq_scale,
+		       const float *freq_factors);
+/* Rotates the first n_rot dims of each of n_heads heads of head_dim in x. */
+void art_op_rope(float *x, int n_heads, int head_dim, int n_rot, int neox, const float *cs,
+		 const float *sn);
+/* In-place softmax of x[0..n) after scaling by scale. */
+void art_op_softmax(float *x, int n, float scale);
+
+static inline int art_split_lo(int64_t n, int ith, int nth) { return (int)(n * ith / nth); }
+#endif
