@@ -59,7 +59,7 @@ static const art_opt record_opts[] = {
 static const art_cmd record_cmd = {
 	"art-trace record", "[OPTION]... < IN.jsonl > OUT.jsonl",
 	"Pass envelopes through unchanged and store each, with its spans, in the trace database.",
-	record_opts, "Checks: non-empty, contains-citation.\n",
+	record_opts, "Checks: non-empty, contains-citation, schema-valid.\n",
 };
 
 static int cmd_record(int argc, char **argv)
@@ -76,7 +76,7 @@ static int cmd_record(int argc, char **argv)
 		art_die(ART_EXIT_USAGE, "--flush: '%s' is not a duration of at least 1ms", rec.flush);
 	for (size_t i = 0; i < rec.checks.n; i++)
 		if (art_trace_check_known(rec.checks.v[i]) != ART_OK)
-			art_die(ART_EXIT_USAGE, "--eval: unknown check '%s' (non-empty, contains-citation)", rec.checks.v[i]);
+			art_die(ART_EXIT_USAGE, "--eval: unknown check '%s' (non-empty, contains-citation, schema-valid)", rec.checks.v[i]);
 	o.checks = rec.checks.v;
 	o.nchecks = rec.checks.n;
 	art_trace_store *s = open_db(db_path(rec.db), ART_TRACE_OPEN_CREATE);
@@ -319,7 +319,7 @@ static struct {
 static const art_opt eval_opts[] = {
 	{"db", 'd', ART_OPT_STR, &ev.db, 0, 0, "FILE", "trace database (default $ART_TRACE_DB)"},
 	{"scores", 'f', ART_OPT_STR, &ev.scores, 0, 0, "FILE", "JSON lines {id, name, value, label, explanation} ('-': stdin)"},
-	{"check", 'c', ART_OPT_LIST, &ev.checks, 0, 0, "CHECK", "built-in check: non-empty, contains-citation (repeatable)"},
+	{"check", 'c', ART_OPT_LIST, &ev.checks, 0, 0, "CHECK", "built-in check: non-empty, contains-citation, schema-valid (repeatable)"},
 	{"stage", 's', ART_OPT_STR, &ev.stage, 0, 0, "NAME", "checks read envelopes recorded at stage NAME (default end)"},
 	{"id", 0, ART_OPT_STR, &ev.id, 0, 0, "ID", "checks: only request ID"},
 	{0},
@@ -360,7 +360,7 @@ static int cmd_eval(int argc, char **argv)
 		art_die(ART_EXIT_USAGE, "eval needs --scores FILE or --check CHECK");
 	for (size_t i = 0; i < ev.checks.n; i++)
 		if (art_trace_check_known(ev.checks.v[i]) != ART_OK)
-			art_die(ART_EXIT_USAGE, "--check: unknown check '%s' (non-empty, contains-citation)", ev.checks.v[i]);
+			art_die(ART_EXIT_USAGE, "--check: unknown check '%s' (non-empty, contains-citation, schema-valid)", ev.checks.v[i]);
 	art_trace_store *s = open_db(db_path(ev.db), ART_TRACE_OPEN_EXISTING);
 	int64_t now = art_clock_now_us();
 	uint64_t bad = 0, stored = 0, missing = 0;

@@ -1,11 +1,12 @@
 /* trace_eval.c — built-in checks and scores-file lines (see trace_eval.h). */
 #include "trace_eval.h"
 #include "err.h"
+#include "schema.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *const checks[] = {"non-empty", "contains-citation", NULL};
+static const char *const checks[] = {"non-empty", "contains-citation", "schema-valid", NULL};
 
 int art_trace_check_known(const char *name)
 {
@@ -48,6 +49,31 @@ int art_trace_check_run(const char *name, const cJSON *env, art_trace_eval *ev, 
 			any = !isspace((unsigned char)*p);
 		verdict(ev, any);
 		snprintf(expl, explsz, any ? "output text is not empty" : "output text is empty");
+		return ART_OK;
+	}
+	if (!strcmp(name, "schema-valid")) {
+		const cJSON *rs = cJSON_GetObjectItemCaseSensitive(env, "response_schema");
+		if (!rs)
+			return ART_ENOENT;
+		cJSON *inst = cJSON_Parse(text);
+		if (!inst) {
+			verdict(ev, 0);
+			snprintf(expl, explsz, "output text is not JSON");
+			return ART_OK;
+		}
+		art_schema *sc = NULL;
+		char why[200];
+		if (art_schema_compile(&sc, rs, NULL, NULL, 0, why, sizeof why) != ART_OK) {
+			cJSON_Delete(inst);
+			verdict(ev, 0);
+			snprintf(expl, explsz, "response_schema does not compile: %s", why);
+			return ART_OK;
+		}
+		int v = art_schema_validate(sc, inst, NULL);
+		art_schema_free(sc);
+		cJSON_Delete(inst);
+		verdict(ev, v == 1);
+		snprintf(expl, explsz, v == 1 ? "output matches response_schema" : "output does not match response_schema");
 		return ART_OK;
 	}
 	/* contains-citation */

@@ -222,12 +222,11 @@ typedef struct {
 	char *req_id;                   /* malloc'd copy of the id when nev > 0 */
 } item;
 
-/* Reading thread, after the line went out: run the checks on the full envelope, then
- * apply the capture mode, allocating in the envelope's arena. */
+/* Reading thread, after the line went out: run the checks on the full envelope (heap
+ * allocations), then apply the capture mode, allocating in the envelope's arena. */
 static void prepare(const art_trace_record_opts *o, item *it)
 {
 	cJSON *env = it->env;
-	cur_arena = it->a;
 	it->nev = 0;
 	it->req_id = NULL;
 	for (size_t i = 0; i < o->nchecks && i < MAX_CHECKS; i++)
@@ -240,6 +239,7 @@ static void prepare(const art_trace_record_opts *o, item *it)
 		if (!it->req_id)
 			it->red = ART_ENOMEM;
 	}
+	cur_arena = it->a;
 	if (it->red >= 0)
 		it->red = art_trace_capture_apply(env, o->capture);
 	cur_arena = NULL;

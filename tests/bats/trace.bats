@@ -235,6 +235,18 @@ start_receiver() {
 	[ "$status" -eq 1 ]
 }
 
+@test "trace: record --eval schema-valid checks output against response_schema before contents are stripped" {
+	printf '%s\n' '{"art":1,"id":"js-ok","response_schema":{"type":"object","required":["a"]},"output":{"text":"{\"a\":1}"}}' \
+		'{"art":1,"id":"js-bad","response_schema":{"type":"object","required":["a"]},"output":{"text":"{\"b\":1}"}}' \
+		'{"art":1,"id":"js-none","output":{"text":"{}"}}' >"$T/js.jsonl"
+	art-trace record --eval schema-valid --eval non-empty <"$T/js.jsonl" >/dev/null
+	run art-trace stats --json
+	[ "$(jq -r '.evaluations[] | select(.name=="schema-valid") | "\(.count) \(.pass) \(.fail)"' <<<"$output")" = "2 1 1" ]
+	[ "$(jq -r '.evaluations[] | select(.name=="non-empty") | .pass' <<<"$output")" -eq 3 ]
+	run --separate-stderr art-trace replay --id js-ok
+	[ "$(jq -r '.output.text // "absent"' <<<"$output")" = absent ]
+}
+
 @test "trace: gc by count and by age" {
 	art-trace record <"$T/fb.jsonl" >/dev/null || true
 	art-trace record <"$T/secret.jsonl" >/dev/null || true
