@@ -97,8 +97,10 @@ static void groups_free(groups *gs)
 
 static void sort_group(group *g)
 {
-	qsort(g->lat_ms.v, g->lat_ms.n, sizeof(double), cmp_dbl);
-	qsort(g->ttft_ms.v, g->ttft_ms.n, sizeof(double), cmp_dbl);
+	if (g->lat_ms.n)
+		qsort(g->lat_ms.v, g->lat_ms.n, sizeof(double), cmp_dbl);
+	if (g->ttft_ms.n)
+		qsort(g->ttft_ms.v, g->ttft_ms.n, sizeof(double), cmp_dbl);
 }
 
 /* JSON number or null. */
