@@ -64,7 +64,7 @@ int art_trace_store_open(art_trace_store **out, const char *path, enum art_trace
 	sqlite3_busy_timeout(s->db, 5000);
 	char *msg = NULL;
 	const char *pragmas = "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-				      " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=8192;";
+				      " PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=8192;";
 	if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errsz, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
