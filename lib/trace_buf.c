@@ -127,13 +127,15 @@ static void str_value(art_trace_buf *b, const char *v)
 	art_trace_buf_put(b, "}", 1);
 }
 
-/* Shortest of %.15g / %.17g that reads back as v. */
+/* Shortest of %.15g, %.16g, %.17g that reads back as v. */
 static void dbl_value(art_trace_buf *b, double v)
 {
 	char t[40];
-	snprintf(t, sizeof t, "%.15g", v);
-	if (strtod(t, NULL) != v)
-		snprintf(t, sizeof t, "%.17g", v);
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(t, sizeof t, "%.*g", prec, v);
+		if (strtod(t, NULL) == v)
+			break;
+	}
 	art_trace_buf_printf(b, "{\"doubleValue\":%s}", t);
 }
 
@@ -257,6 +259,49 @@ static void put_int(art_trace_buf *b, long long v)
 	art_trace_buf_put(b, t + i, (size_t)(24 - i));
 }
 
+/* Writes v with at most 6 decimals when that reads back exactly (0.2, 95.5, 0.00021),
+ * without printf; returns 0 (nothing written) otherwise. */
+static int put_short_fixed(art_trace_buf *b, double v)
+{
+	static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+	double a = fabs(v);
+	if (a >= 1e9 || a < 1e-6)
+		return 0;
+	for (int k = 1; k <= 6; k++) {
+		double x = a * pow10[k];
+		double r = rint(x);
+		if (r != x || r / pow10[k] != a)
+			continue;
+		long long m = (long long)r, ip = m / (long long)pow10[k], fp = m % (long long)pow10[k];
+		char t[48];
+		int n = 0;
+		if (v < 0)
+			t[n++] = '-';
+		char d[24];
+		int nd = 0;
+		do {
+			d[nd++] = (char)('0' + ip % 10);
+			ip /= 10;
+		} while (ip);
+		while (nd)
+			t[n++] = d[--nd];
+		t[n++] = '.';
+		for (int i = k - 1; i >= 0; i--) {
+			d[i] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		for (int i = 0; i < k; i++)
+			t[n++] = d[i];
+		while (t[n - 1] == '0') /* r == x and minimal k: never all zeros, but be safe */
+			n--;
+		if (t[n - 1] == '.')
+			n--;
+		art_trace_buf_put(b, t, (size_t)n);
+		return 1;
+	}
+	return 0;
+}
+
 void art_trace_buf_json(art_trace_buf *b, const cJSON *item)
 {
 	const cJSON *c;
@@ -270,11 +315,13 @@ void art_trace_buf_json(art_trace_buf *b, const cJSON *item)
 			art_trace_buf_put(b, "null", 4);
 		} else if (v == floor(v) && fabs(v) < 9007199254740992.0) {
 			put_int(b, (long long)v);
-		} else {
+		} else if (!put_short_fixed(b, v)) {
 			char t[40];
-			snprintf(t, sizeof t, "%.15g", v);
-			if (strtod(t, NULL) != v)
-				snprintf(t, sizeof t, "%.17g", v);
+			for (int prec = 15; prec <= 17; prec++) {
+				snprintf(t, sizeof t, "%.*g", prec, v);
+				if (strtod(t, NULL) == v)
+					break;
+			}
 			art_trace_buf_puts(b, t);
 		}
 		break;

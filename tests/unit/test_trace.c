@@ -67,9 +67,15 @@ static void test_buf(void)
 		 "{\"key\":\"n\",\"value\":{\"intValue\":\"3\"}}]",
 		 "attrs: OTLP typed values");
 	art_trace_buf_reset(&b);
-	cJSON *j = cJSON_Parse("{\"t\":1795082400000150,\"f\":0.25,\"n\":null,\"s\":\"\\u0001\"}");
+	cJSON *j = cJSON_Parse("{\"t\":1795082400000150,\"f\":0.25,\"n\":null,\"s\":\"\\u0001\","
+			       "\"d\":[0.2,-95.5,0.00021,1e-07,123456.125,3.141592653589793,-0.5,1e300]}");
 	art_trace_buf_json(&b, j);
-	T_EQ_STR(b.p, "{\"t\":1795082400000150,\"f\":0.25,\"n\":null,\"s\":\"\\u0001\"}", "json: integers stay integers");
+	T_EQ_STR(b.p, "{\"t\":1795082400000150,\"f\":0.25,\"n\":null,\"s\":\"\\u0001\","
+		      "\"d\":[0.2,-95.5,0.00021,1e-07,123456.125,3.141592653589793,-0.5,1e+300]}",
+		 "json: integers stay integers, doubles shortest");
+	cJSON *back = cJSON_Parse(b.p);
+	T_OK(back && cJSON_Compare(back, j, 1), "json: reads back equal");
+	cJSON_Delete(back);
 	cJSON_Delete(j);
 	art_trace_buf_free(&b);
 }
