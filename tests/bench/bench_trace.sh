@@ -62,21 +62,20 @@ if (out.length) process.stdout.write(out.join('\n') + '\n');
 JS
 [ "$(wc -l <"$tmp/in.jsonl")" -eq "$N" ]
 
-now() { date +%s%N; }
-t0=$(now)
-jq -c . <"$tmp/in.jsonl" >/dev/null
-t1=$(now)
-"$bin" record --db "$tmp/trace.db" <"$tmp/in.jsonl" >/dev/null || [ $? -eq 1 ] # 1: some envelopes are errors
-t2=$(now)
+# wall and CPU seconds of one command: "REAL USER SYS"
+timed() { local TIMEFORMAT='%R %U %S'; { time "$@" >/dev/null 2>/dev/null; } 2>&1; }
+jq_t=$(timed jq -c . "$tmp/in.jsonl")
+rec_t=$(timed sh -c '"$1" record --db "$2" <"$3" || [ $? -eq 1 ]' sh "$bin" "$tmp/trace.db" "$tmp/in.jsonl")
 stored=$("$bin" replay --db "$tmp/trace.db" 2>/dev/null | wc -l)
 
-jq_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-rec_s=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-awk -v n="$N" -v j="$jq_s" -v r="$rec_s" -v st="$stored" -v target="$TARGET" -v mb="$(du -m "$tmp/in.jsonl" | cut -f1)" 'BEGIN {
-	jr = n / j; rr = n / r; ratio = rr / jr
-	printf "bench_trace: %d envelopes (%d MB)\n", n, mb
-	printf "  jq -c .              %8.0f envelopes/s  (%.2f s)\n", jr, j
-	printf "  art-trace record     %8.0f envelopes/s  (%.2f s), %d stored\n", rr, r, st
-	printf "  ratio                %8.2fx  (target >= %sx)\n", ratio, target
+awk -v n="$N" -v jt="$jq_t" -v rt="$rec_t" -v st="$stored" -v target="$TARGET" -v mb="$(du -m "$tmp/in.jsonl" | cut -f1)" \
+	-v load="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)" 'BEGIN {
+	split(jt, j, " "); split(rt, r, " ")
+	jr = n / j[1]; rr = n / r[1]; ratio = rr / jr
+	jc = j[2] + j[3]; rc = r[2] + r[3]
+	printf "bench_trace: %d envelopes (%d MB), load average %s\n", n, mb, load
+	printf "  jq -c .              %8.0f envelopes/s  (%.2f s wall, %.2f s CPU)\n", jr, j[1], jc
+	printf "  art-trace record     %8.0f envelopes/s  (%.2f s wall, %.2f s CPU, 2 threads), %d stored\n", rr, r[1], rc, st
+	printf "  ratio                %8.2fx wall, %.2fx CPU  (target >= %sx wall)\n", ratio, (rc > 0 ? jc / rc : 0), target
 	exit !(ratio >= target && st == n)
 }'
