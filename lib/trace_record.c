@@ -222,8 +222,9 @@ typedef struct {
 	char *req_id;                   /* malloc'd copy of the id when nev > 0 */
 } item;
 
-/* Reading thread, after the line went out: run the checks on the full envelope (heap
- * allocations), then apply the capture mode, allocating in the envelope's arena. */
+/* Storing thread, first thing: run the checks on the full envelope (heap allocations),
+ * then apply the capture mode, allocating in the envelope's arena (which the reading
+ * thread no longer touches). */
 static void prepare(const art_trace_record_opts *o, item *it)
 {
 	cJSON *env = it->env;
@@ -344,6 +345,7 @@ static void *store_main(void *arg)
 		pthread_cond_signal(&qu->nonfull);
 		pthread_mutex_unlock(&qu->mu);
 		for (size_t i = 0; i < k; i++) {
+			prepare(r->o, &local[i]);
 			store(r, &local[i]);
 			cJSON_Delete(local[i].env);
 			arena_free(local[i].a);
@@ -468,7 +470,7 @@ int art_trace_record_run(art_trace_store *s, const art_trace_record_opts *o, FIL
 		batch[nb].env = env;
 		batch[nb].a = a;
 		batch[nb].red = 0;
-		prepare(o, &batch[nb++]);
+		batch[nb++].nev = 0;
 		if (nb == BATCH)
 			hand_over(qu, batch, &nb);
 	}
