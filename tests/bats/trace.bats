@@ -182,8 +182,10 @@ start_receiver() {
 	[ "$(jq .spans <<<"$output")" -eq 8 ]
 	# a new request; the collector is down: exit 4, cursor kept
 	sed 's/req-err/req-err2/; s/5bf92f35/7bf92f35/' "$T/fb.jsonl" | sed -n 2p | art-trace record >/dev/null || true
-	run --separate-stderr art-trace export --otlp "http://127.0.0.1:1" --retries 1 --backoff 1ms
+	run --separate-stderr art-trace export --otlp "http://user:hunter2@127.0.0.1:1" --retries 1 --backoff 1ms
 	[ "$status" -eq 4 ]
+	[[ "$stderr" == *"http://127.0.0.1:1/v1/traces"* ]]
+	[[ "$stderr" != *hunter2* ]]
 	[ "$(jq .spans <<<"$output")" -eq 0 ]
 	[ "$(jq .retries <<<"$output")" -eq 1 ]
 	run art-trace export --otlp "http://127.0.0.1:$PORT"
