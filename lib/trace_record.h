@@ -7,6 +7,10 @@
  * `batch` envelopes, when `flush_us` has passed since the first uncommitted envelope
  * (also while the input is idle), and at end of input.
  *
+ * With ART_STRICT=1 in the environment, envelopes are also checked against the full
+ * envelope schema (lib/schemas.h); one that breaks it is written and stored as an error
+ * envelope (bad_envelope), as every stage's filter loop does.
+ *
  * Ownership: the caller owns the store and the FILEs (never closed here).
  */
 #ifndef ART_TRACE_RECORD_H

@@ -278,6 +278,20 @@ start_receiver() {
 	[ "$(cat "$T/out.jsonl")" = "$(head -1 "$T/fb.jsonl")" ]
 }
 
+@test "trace: ART_STRICT=1 turns an envelope that breaks the contract into an error envelope" {
+	printf '%s\n' '{"art":1,"id":"fine"}' '{"art":1,"id":"nope","risk":"extreme"}' >"$T/strict.jsonl"
+	run env ART_STRICT=1 art-trace record <"$T/strict.jsonl"
+	[ "$status" -eq 1 ]
+	[ "$(sed -n 1p <<<"$output")" = '{"art":1,"id":"fine"}' ]
+	[ "$(sed -n 2p <<<"$output" | jq -r .error.code)" = bad_envelope ]
+	run --separate-stderr art-trace replay --status error
+	[ "$(jq -r .id <<<"$output")" = nope ]
+	# without strict mode the same line passes through
+	run env ART_STRICT=0 art-trace record --db "$T/lax.db" <"$T/strict.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$T/strict.jsonl")" ]
+}
+
 @test "trace: usage and config errors have their exit codes" {
 	run art-trace record --capture everything
 	[ "$status" -eq 2 ]
