@@ -21,8 +21,9 @@ int main(int argc, char **argv)
 	const art_cmd cmd = {
 		"art-validate", "[OPTION]... SCHEMA_FILE < INSTANCES.jsonl",
 		"validate one JSON value per line against a JSON Schema (draft 2020-12)", opts,
-		"Writes {\"valid\":true} or {\"valid\":false,\"errors\":[...]} per input line.\n"
-		"Here exit status 1 means some line was invalid, and 2 also a bad schema.\n"};
+		"Writes {\"valid\":true} or {\"valid\":false,\"errors\":[...]} per input line.",
+		"Exit status: 0 every line valid, 1 some line invalid, 2 bad schema or usage,\n"
+		"4 input/output error.  See man art-validate."};
 	art_cli_init(argv[0]);
 	int n = art_cli_parse(&cmd, argc, argv);
 	if (n != 1)
@@ -47,8 +48,8 @@ int main(int argc, char **argv)
 	art_strlist_free(&ref_dirs);
 
 	art_schema *s;
-	int rc = art_schema_compile_file(&s, argv[0], reg,
-					 format_assert ? ART_SCHEMA_FORMAT_ASSERT : 0, err, sizeof err);
+	unsigned flags = ART_SCHEMA_FILE_REFS | (format_assert ? ART_SCHEMA_FORMAT_ASSERT : 0);
+	int rc = art_schema_compile_file(&s, argv[0], reg, flags, err, sizeof err);
 	art_schema_registry_free(reg);
 	if (rc)
 		art_die(ART_EXIT_USAGE, "bad schema: %s", err);
