@@ -243,7 +243,7 @@ static void prepare(const art_trace_record_opts *o, item *it)
 	}
 	cur_arena = it->a;
 	if (it->red >= 0)
-		it->red = art_trace_capture_apply(env, o->capture);
+		it->red = art_trace_capture_apply(env, o->capture, o->rules);
 	cur_arena = NULL;
 }
 

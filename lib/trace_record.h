@@ -23,6 +23,8 @@
 typedef struct {
 	const char *stage;                /* stage name the envelopes are stored under */
 	enum art_trace_capture capture;   /* applied before anything is stored */
+	struct art_policy_redactor *rules; /* art-policy redaction rules, or NULL; used by the
+					    * storing thread only */
 	uint64_t batch;                   /* envelopes per transaction, >= 1 */
 	int64_t flush_us;                 /* longest time an envelope stays uncommitted, µs */
 	const char *const *checks;        /* built-in checks run on the full envelope */

@@ -2,6 +2,7 @@
 #include "trace_spans.h"
 #include "clock.h"
 #include "err.h"
+#include "policy_redact.h"
 #include "redact.h"
 #include "sha256.h"
 #include "trace_buf.h"
@@ -82,7 +83,7 @@ static void strip_calls(cJSON *calls)
 	cJSON_ArrayForEach(c, calls) drop(c, "arguments");
 }
 
-int art_trace_capture_apply(cJSON *env, enum art_trace_capture mode)
+int art_trace_capture_apply(cJSON *env, enum art_trace_capture mode, struct art_policy_redactor *rules)
 {
 	cJSON *it;
 	if (mode == ART_TRACE_CAPTURE_FULL)
@@ -100,7 +101,14 @@ int art_trace_capture_apply(cJSON *env, enum art_trace_capture mode)
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(env, "tool_results")) drop(it, "content");
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(env, "memory_writes")) blank(it, "text");
 	}
-	return art_redact_json(env, ART_REDACT_ALL, NULL);
+	int n = 0;
+	if (rules) {
+		int rc = art_policy_redact_json(rules, env, &n);
+		if (rc != ART_OK)
+			return rc;
+	}
+	int k = art_redact_json(env, ART_REDACT_ALL, NULL);
+	return k < 0 ? k : n + k;
 }
 
 /* ---- ids ---- */

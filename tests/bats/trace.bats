@@ -88,6 +88,20 @@ start_receiver() {
 	cat "$T/full.db" "$T/full.db-wal" 2>/dev/null | grep -a -q 'sk-proj-Zx81QmWq7RtY3uVb9NcKe2Lp'
 }
 
+@test "trace: record --policy applies art-policy's redaction rules before storage" {
+	printf '%s\n' '{"art":1,"id":"pol","messages":[{"role":"user","content":"call +44 20 7946 0958 or mail eve@example.net"}],"error":{"code":"x","stage":"s","message":"ring +44 20 7946 0958"},"status":"error"}' >"$T/pol.jsonl"
+	art-trace record --capture redacted --policy "$BATS_TEST_DIRNAME/../../examples/policy/pii.json" <"$T/pol.jsonl" >/dev/null || true
+	run --separate-stderr art-trace replay --id pol
+	[ "$(jq -r '.messages[0].content' <<<"$output")" = "call [PHONE] or mail [EMAIL]" ]
+	[ "$(jq -r '.error.message' <<<"$output")" = "ring [PHONE]" ]
+	for f in "$ART_TRACE_DB" "$ART_TRACE_DB-wal"; do
+		[ -e "$f" ] || continue
+		! grep -a -q '7946 0958' "$f"
+	done
+	run art-trace record --policy "$T/missing.json" </dev/null
+	[ "$status" -eq 3 ]
+}
+
 @test "trace: show on a request with a fallback and a tool call shows both" {
 	art-trace record <"$T/fb.jsonl" >/dev/null || true
 	run art-trace show req-fb --width 40

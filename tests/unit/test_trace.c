@@ -123,13 +123,13 @@ static void test_spans(void)
 	art_trace_spans_free(&a);
 	art_trace_spans_free(&b);
 
-	T_EQ_INT(art_trace_capture_apply(env, ART_TRACE_CAPTURE_NONE), 0, "capture none: no secret left outside contents");
+	T_EQ_INT(art_trace_capture_apply(env, ART_TRACE_CAPTURE_NONE, NULL), 0, "capture none: no secret left outside contents");
 	char *s = cJSON_PrintUnformatted(env);
 	T_OK(!strstr(s, "sk-abc") && !strstr(s, "\"ok\""), "capture none strips message and output text");
 	free(s);
 	cJSON_Delete(env);
 	env = cJSON_Parse(env_text);
-	T_EQ_INT(art_trace_capture_apply(env, ART_TRACE_CAPTURE_REDACTED), 1, "capture redacted: one secret");
+	T_EQ_INT(art_trace_capture_apply(env, ART_TRACE_CAPTURE_REDACTED, NULL), 1, "capture redacted: one secret");
 	s = cJSON_PrintUnformatted(env);
 	T_OK(strstr(s, "hi [REDACTED:api_key]") != NULL, "redacted content kept");
 	free(s);
