@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "err.h"
+#include "json_write.h"
 #include "rand.h"
 #include "schemas.h"
 #include "sha256.h"
@@ -212,12 +213,8 @@ int art_env_event_add(cJSON *env, const char *stage, const char *name, int64_t s
 	}
 	cJSON_AddStringToObject(ev, "stage", stage);
 	cJSON_AddStringToObject(ev, "name", name);
-	/* raw digits: cJSON's %1.15g would print some 16-digit µs times in exponent form */
-	char num[32];
-	snprintf(num, sizeof num, "%lld", (long long)start_us);
-	cJSON_AddRawToObject(ev, "start_us", num);
-	snprintf(num, sizeof num, "%lld", (long long)end_us);
-	cJSON_AddRawToObject(ev, "end_us", num);
+	cJSON_AddNumberToObject(ev, "start_us", (double)start_us); /* exact below 2^53 */
+	cJSON_AddNumberToObject(ev, "end_us", (double)end_us);
 	if (attrs)
 		cJSON_AddItemToObject(ev, "attrs", attrs);
 	cJSON_AddItemToArray(evs, ev);
@@ -327,8 +324,7 @@ int art_env_read(art_env_reader *r, cJSON **env, int *bad)
 struct art_env_writer {
 	FILE *f;
 	int line_flush;
-	char *buf;
-	int cap;
+	art_json_buf buf;
 };
 
 int art_env_writer_new(art_env_writer **out, FILE *f)
@@ -339,12 +335,6 @@ int art_env_writer_new(art_env_writer **out, FILE *f)
 		return ART_ENOMEM;
 	w->f = f;
 	w->line_flush = !(fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode));
-	w->cap = 1 << 16;
-	w->buf = malloc((size_t)w->cap);
-	if (!w->buf) {
-		free(w);
-		return ART_ENOMEM;
-	}
 	*out = w;
 	return ART_OK;
 }
@@ -353,25 +343,20 @@ void art_env_writer_free(art_env_writer *w)
 {
 	if (!w)
 		return;
-	free(w->buf);
+	art_json_buf_free(&w->buf);
 	free(w);
 }
 
 int art_env_write(art_env_writer *w, const cJSON *env)
 {
-	/* cJSON_PrintPreallocated leaves room for nothing: keep 5 spare bytes as it asks */
-	while (!cJSON_PrintPreallocated((cJSON *)env, w->buf, w->cap - 5, 0)) {
-		if (w->cap > (1 << 30))
-			return ART_ENOMEM;
-		char *nb = realloc(w->buf, (size_t)w->cap * 2);
-		if (!nb)
-			return ART_ENOMEM;
-		w->buf = nb;
-		w->cap *= 2;
+	w->buf.n = 0;
+	art_json_write(&w->buf, env);
+	art_json_put(&w->buf, "\n", 1);
+	if (w->buf.oom) {
+		w->buf.oom = 0;
+		return ART_ENOMEM;
 	}
-	size_t len = strlen(w->buf);
-	w->buf[len++] = '\n';
-	if (fwrite(w->buf, 1, len, w->f) != len)
+	if (fwrite(w->buf.b, 1, w->buf.n, w->f) != w->buf.n)
 		return ART_EIO;
 	if (w->line_flush && fflush(w->f) != 0)
 		return ART_EIO;

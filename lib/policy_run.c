@@ -1,5 +1,6 @@
 /* policy_run.c — batched, OpenMP-parallel envelope filter loop (see policy_run.h). */
 #include "policy_run.h"
+#include "json_write.h"
 #include "cli.h"
 #include "err.h"
 #include "schemas.h"
@@ -28,136 +29,6 @@ typedef struct {
 	int bad;       /* the line was not an envelope */
 } slot;
 
-/* ---- compact JSON writer: cJSON_PrintUnformatted's output (integral numbers below 2^53
- * are written as plain digits), without a printf per number ---- */
-
-typedef struct {
-	char *b;
-	size_t n, cap;
-	int oom;
-} jbuf;
-
-static int jb_room(jbuf *j, size_t k)
-{
-	if (j->n + k + 1 <= j->cap)
-		return 1;
-	size_t nc = j->cap ? j->cap : 4096;
-	while (nc < j->n + k + 1)
-		nc *= 2;
-	char *nb = realloc(j->b, nc);
-	if (!nb) {
-		j->oom = 1;
-		return 0;
-	}
-	j->b = nb;
-	j->cap = nc;
-	return 1;
-}
-
-static void jb_put(jbuf *j, const char *s, size_t k)
-{
-	if (jb_room(j, k)) {
-		memcpy(j->b + j->n, s, k);
-		j->n += k;
-	}
-}
-
-static void jb_string(jbuf *j, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	if (!s)
-		s = "";
-	if (!jb_room(j, 2))
-		return;
-	j->b[j->n++] = '"';
-	const unsigned char *p = (const unsigned char *)s;
-	for (;;) {
-		const unsigned char *run = p;
-		while (*p >= 32 && *p != '"' && *p != '\\')
-			p++;
-		jb_put(j, (const char *)run, (size_t)(p - run));
-		if (!*p)
-			break;
-		char e[7] = {'\\', 0, 0, 0, 0, 0, 0};
-		size_t k = 2;
-		switch (*p) {
-		case '"': e[1] = '"'; break;
-		case '\\': e[1] = '\\'; break;
-		case '\b': e[1] = 'b'; break;
-		case '\f': e[1] = 'f'; break;
-		case '\n': e[1] = 'n'; break;
-		case '\r': e[1] = 'r'; break;
-		case '\t': e[1] = 't'; break;
-		default:
-			e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[*p >> 4], e[5] = hex[*p & 15];
-			k = 6;
-		}
-		jb_put(j, e, k);
-		p++;
-	}
-	jb_put(j, "\"", 1);
-}
-
-static void jb_number(jbuf *j, double d)
-{
-	char t[32];
-	if (d != d || d - d != 0) { /* NaN or infinity: cJSON writes null */
-		jb_put(j, "null", 4);
-		return;
-	}
-	if (d == (double)(long long)d && d < 9007199254740992.0 && d > -9007199254740992.0) {
-		long long v = (long long)d;
-		unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-		char *e = t + sizeof t, *q = e;
-		do
-			*--q = (char)('0' + u % 10);
-		while (u /= 10);
-		if (v < 0)
-			*--q = '-';
-		jb_put(j, q, (size_t)(e - q));
-		return;
-	}
-	/* as cJSON: 15 significant digits if that reads back exactly, else 17 */
-	int k = snprintf(t, sizeof t, "%1.15g", d);
-	if (strtod(t, NULL) != d)
-		k = snprintf(t, sizeof t, "%1.17g", d);
-	jb_put(j, t, (size_t)k);
-}
-
-static void jb_value(jbuf *j, const cJSON *v)
-{
-	switch (v->type & 0xFF) {
-	case cJSON_NULL: jb_put(j, "null", 4); break;
-	case cJSON_False: jb_put(j, "false", 5); break;
-	case cJSON_True: jb_put(j, "true", 4); break;
-	case cJSON_Number: jb_number(j, v->valuedouble); break;
-	case cJSON_String: jb_string(j, v->valuestring); break;
-	case cJSON_Raw:
-		if (v->valuestring)
-			jb_put(j, v->valuestring, strlen(v->valuestring));
-		else
-			jb_put(j, "null", 4);
-		break;
-	case cJSON_Array:
-	case cJSON_Object: {
-		int obj = (v->type & 0xFF) == cJSON_Object;
-		jb_put(j, obj ? "{" : "[", 1);
-		for (const cJSON *c = v->child; c; c = c->next) {
-			if (c != v->child)
-				jb_put(j, ",", 1);
-			if (obj) {
-				jb_string(j, c->string);
-				jb_put(j, ":", 1);
-			}
-			jb_value(j, c);
-		}
-		jb_put(j, obj ? "}" : "]", 1);
-		break;
-	}
-	default: jb_put(j, "null", 4); /* cJSON_Invalid */
-	}
-}
-
 static void print_slot(slot *sl)
 {
 	if (!sl->env) {
@@ -165,9 +36,9 @@ static void print_slot(slot *sl)
 		return;
 	}
 	sl->is_error = art_env_status_get(sl->env) == ART_ENV_ERROR;
-	jbuf j = {sl->out, 0, sl->outcap, 0};
-	jb_value(&j, sl->env);
-	jb_put(&j, "\n", 1);
+	art_json_buf j = {sl->out, 0, sl->outcap, 0};
+	art_json_write(&j, sl->env);
+	art_json_put(&j, "\n", 1);
 	sl->out = j.b;
 	sl->outcap = j.cap;
 	sl->outlen = j.n;
