@@ -131,6 +131,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/art/schemas
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 schemas/*.json $(DESTDIR)$(PREFIX)/share/art/schemas/
+	install -d $(DESTDIR)$(PREFIX)/share/art/policy
+	install -m 644 examples/policy/*.json $(DESTDIR)$(PREFIX)/share/art/policy/
 	@for m in $(MAN_SRC); do s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 
