@@ -147,7 +147,12 @@ static void stdio_dead(art_mcp *m, char *err, size_t errsz, const char *what)
 	drain_stderr(m);
 	int st = 0;
 	char how[64] = "still running";
-	if (waitpid(m->pid, &st, WNOHANG) == m->pid) {
+	/* a server that closed its output is usually exiting: give it up to 250 ms to be
+	 * reaped, so the message can say how it ended */
+	pid_t got = 0;
+	for (int i = 0; i < 50 && (got = waitpid(m->pid, &st, WNOHANG)) == 0; i++)
+		usleep(5000);
+	if (got == m->pid) {
 		if (WIFEXITED(st))
 			snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(st));
 		else if (WIFSIGNALED(st))
