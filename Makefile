@@ -12,6 +12,7 @@
 #   lib/**/*_avx2.c          compiled with -mavx2 -mfma -mf16c
 #   lib/**/*_avx512.c        compiled with AVX-512 F/BW/DQ/VL/VNNI/BF16 flags
 #   cmd/art*.c               -> $(BUILD)/bin/art*   (one thin main each)
+#   scripts/art-*            -> $(BUILD)/bin/art-*  (shell programs, e.g. art-run)
 #   tests/unit/test_*.c      -> $(BUILD)/tests/test_*  (TAP on stdout)
 #   tests/bats/*.bats        run by bats with $(BUILD)/bin first on PATH
 #   tests/bench/*.sh         run by `make bench`
@@ -45,6 +46,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/schemas.o
 SCHEMAS  := $(sort $(wildcard schemas/*.schema.json))
 CMD_SRC  := $(sort $(wildcard cmd/art*.c))
 PROGS    := $(CMD_SRC:cmd/%.c=$(BUILD)/bin/%)
+SCRIPT_SRC := $(sort $(wildcard scripts/art-*))
+PROGS    += $(SCRIPT_SRC:scripts/%=$(BUILD)/bin/%)
 UT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
 UT_BIN   := $(UT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MAN_SRC  := $(sort $(wildcard man/*.[1-8]))
@@ -89,6 +92,12 @@ $(LIBART): $(LIB_OBJ)
 $(BUILD)/bin/%: $(BUILD)/cmd/%.o $(LIBART)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLLDFLAGS) $< $(LIBART) $(LDLIBS) -o $@
+
+# shell programs (scripts/art-*) sit beside the C ones in bin/
+$(BUILD)/bin/%: scripts/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+	chmod 755 $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBART)
 	@mkdir -p $(dir $@)

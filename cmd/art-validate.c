@@ -47,8 +47,8 @@ int main(int argc, char **argv)
 	art_strlist_free(&ref_dirs);
 
 	art_schema *s;
-	int rc = art_schema_compile_file(&s, argv[0], reg,
-					 format_assert ? ART_SCHEMA_FORMAT_ASSERT : 0, err, sizeof err);
+	unsigned flags = ART_SCHEMA_FILE_REFS | (format_assert ? ART_SCHEMA_FORMAT_ASSERT : 0);
+	int rc = art_schema_compile_file(&s, argv[0], reg, flags, err, sizeof err);
 	art_schema_registry_free(reg);
 	if (rc)
 		art_die(ART_EXIT_USAGE, "bad schema: %s", err);

@@ -14,9 +14,10 @@
  *   - art_schema_result_to_json() gives the caller a new cJSON array to cJSON_Delete.
  *
  * $ref to another document resolves, in order, against: documents in the schema
- * itself (every $id), the registry, and the built-in 2020-12 meta-schemas
- * (https://json-schema.org/draft/2020-12/schema and its meta/ vocabularies).
- * Nothing is ever fetched from the network.
+ * itself (every $id), the registry, the built-in 2020-12 meta-schemas
+ * (https://json-schema.org/draft/2020-12/schema and its meta/ vocabularies), and
+ * with ART_SCHEMA_FILE_REFS local files named by file:// URIs.  Nothing is ever
+ * fetched from the network.
  */
 #ifndef ART_SCHEMA_H
 #define ART_SCHEMA_H
@@ -31,6 +32,8 @@ typedef struct art_schema_result art_schema_result;
 /* Compile flags. */
 enum art_schema_flag {
 	ART_SCHEMA_FORMAT_ASSERT = 1u << 0, /* "format" asserts (default: annotation only) */
+	ART_SCHEMA_FILE_REFS = 1u << 1,     /* a $ref to a file:// URI not in the registry
+					       reads that local file */
 };
 
 /* One validation error.  Locations are JSON Pointers ("" is the root):
@@ -46,7 +49,8 @@ typedef struct art_schema_error {
 int art_schema_registry_new(art_schema_registry **out);
 void art_schema_registry_free(art_schema_registry *reg);
 /* Register a copy of doc under the absolute uri (a fragment, if any, is ignored).
- * Registering a uri twice replaces the earlier document. */
+ * Registering a uri twice replaces the earlier document.  A document is also found
+ * by the $id at its root (resolved against uri). */
 int art_schema_registry_add(art_schema_registry *reg, const char *uri, const cJSON *doc,
 			    char *err, size_t errsz);
 /* Register every *.json file under dir (recursively) as base_uri + relative path;
@@ -80,6 +84,12 @@ const art_schema_error *art_schema_result_error(const art_schema_result *res, si
 /* A new array of {"instanceLocation","keywordLocation","message"} objects in *out. */
 int art_schema_result_to_json(const art_schema_result *res, cJSON **out);
 
+/* Validate for a stage: the fast path first; only an invalid instance is run again
+ * to collect errors.  Returns 1 valid (*errors = NULL), 0 invalid (*errors = a new
+ * array as art_schema_result_to_json makes, for an envelope's error details), or a
+ * negative status (*errors = NULL).  Safe from several threads on one schema. */
+int art_schema_check(const art_schema *s, const cJSON *inst, cJSON **errors);
+
 /* ---- JSON lines (art-validate) ---- */
 typedef struct art_schema_lines_stats {
 	long long lines, valid, invalid; /* invalid includes lines that are not JSON */
@@ -88,10 +98,10 @@ typedef struct art_schema_lines_stats {
 /* Read one JSON value per line from in; write one line per input line to out:
  * {"valid":true} or {"valid":false,"errors":[{instanceLocation,keywordLocation,message}]}.
  * A line that is empty, not JSON, or not UTF-8 is invalid with one error saying so.
- * stats (may be NULL) is filled in.  ART_OK when every line was read and written
- * (check stats->invalid for the verdict); ART_EIO on a read or write error (errno
- * kept; EPIPE when the reader went away) with a message in err; ART_ENOMEM; ART_ERANGE
- * for an instance nested too deep to evaluate (reported as invalid, not fatal). */
+ * An instance nested too deep to evaluate is invalid too.  stats (may be NULL) is
+ * filled in.  ART_OK when every line was read and written (stats->invalid has the
+ * verdict); ART_EIO on a read or write error, with errno as the failing call left it
+ * (EPIPE: the reader went away) and a message in err; ART_ENOMEM. */
 int art_schema_lines(const art_schema *s, FILE *in, FILE *out, art_schema_lines_stats *stats,
 		     char *err, size_t errsz);
 

@@ -114,52 +114,46 @@ static int check_date_time(const char *s)
 	return check_date(s, 10) && check_time(s + 11, n - 11);
 }
 
-/* ISO 8601 duration as in RFC 3339 appendix A */
+/* ISO 8601 duration as in RFC 3339 appendix A: P, then weeks alone, or a contiguous
+ * run of Y M D and/or T with a contiguous run of H M S (no unit skipped or repeated) */
+static int unit_run(const char **ps, const char *units)
+{
+	const char *s = *ps;
+	int next = -1, n = 0;
+	while (isdigit((unsigned char)*s)) {
+		while (isdigit((unsigned char)*s))
+			s++;
+		const char *u = *s ? strchr(units, *s) : NULL;
+		if (!u || (next >= 0 && u - units != next))
+			return -1;
+		next = (int)(u - units) + 1;
+		n++;
+		s++;
+	}
+	*ps = s;
+	return n;
+}
+
 static int check_duration(const char *s)
 {
 	if (*s++ != 'P' || !*s)
 		return 0;
-	const char *order = "YMDTHMS";
-	int seen_t = 0, any = 0, weeks = 0, after_t_any = 0;
-	int pos = 0; /* index into order of the last unit */
-	while (*s) {
-		if (*s == 'T') {
-			if (seen_t)
-				return 0;
-			seen_t = 1;
-			pos = 4;
-			s++;
-			if (!*s)
-				return 0;
-			continue;
-		}
-		if (!isdigit((unsigned char)*s))
-			return 0;
-		while (isdigit((unsigned char)*s))
-			s++;
-		char u = *s++;
-		if (u == 'W') {
-			if (any || seen_t || *s)
-				return 0;
-			weeks = 1;
-			any = 1;
-			continue;
-		}
-		if (weeks)
-			return 0;
-		const char *f = seen_t ? strchr(order + 4, u) : strchr(order, u);
-		if (!u || !f || (!seen_t && f - order >= 3 && u != 'D') || f - order < pos)
-			return 0;
-		if (!seen_t && u == 'D' && f - order != 2)
-			return 0;
-		pos = (int)(f - order) + 1;
-		any = 1;
-		if (seen_t)
-			after_t_any = 1;
-	}
-	if (seen_t && !after_t_any)
+	const char *w = s;
+	while (isdigit((unsigned char)*w))
+		w++;
+	if (w > s && *w == 'W')
+		return w[1] == 0;
+	int nd = unit_run(&s, "YMD");
+	if (nd < 0)
 		return 0;
-	return any;
+	if (*s == 'T') {
+		s++;
+		int nt = unit_run(&s, "HMS");
+		if (nt <= 0)
+			return 0;
+	} else if (nd == 0)
+		return 0;
+	return *s == 0;
 }
 
 static int check_ipv4(const char *s, size_t n)
@@ -384,7 +378,22 @@ static int check_uri_ref(const char *s, int absolute, int iri)
 					return 0;
 			h = at + 1;
 		}
-		if (*h == '[') {
+		if (*h == '[' && (h[1] == 'v' || h[1] == 'V')) {
+			/* IPvFuture: "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ) */
+			const char *q = h + 2, *rb = memchr(h, ']', (size_t)(ae - h));
+			if (!rb || !isxdigit((unsigned char)*q))
+				return 0;
+			while (isxdigit((unsigned char)*q))
+				q++;
+			if (*q++ != '.' || q >= rb)
+				return 0;
+			for (; q < rb; q++)
+				if (!isalnum((unsigned char)*q) && !strchr("-._~!$&'()*+,;=:", *q))
+					return 0;
+			h = rb + 1;
+			if (h < ae && *h != ':')
+				return 0;
+		} else if (*h == '[') {
 			const char *rb = memchr(h, ']', (size_t)(ae - h));
 			if (!rb)
 				return 0;
@@ -432,21 +441,69 @@ static int check_uri_ref(const char *s, int absolute, int iri)
 	return 1;
 }
 
+/* RFC 6570 level 4 syntax */
 static int check_uri_template(const char *s)
 {
-	int open = 0;
-	for (; *s; s++) {
-		if (*s == '{') {
-			if (open)
+	while (*s) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '{') {
+			s++;
+			if (strchr("+#./;?&", *s) && *s)
+				s++;
+			for (;;) {
+				/* varname: varchar *( ["."] varchar ), varchar = ALPHA / DIGIT / "_" / pct */
+				int len = 0;
+				for (;;) {
+					if (isalnum((unsigned char)*s) || *s == '_') {
+						s++;
+					} else if (*s == '%' && isxdigit((unsigned char)s[1]) &&
+						   isxdigit((unsigned char)s[2])) {
+						s += 3;
+					} else if (*s == '.' && len > 0 && s[1] != '.' && s[1] != '}' &&
+						   s[1] != ',' && s[1] != ':' && s[1] != '*') {
+						s++;
+						continue;
+					} else
+						break;
+					len++;
+				}
+				if (!len)
+					return 0;
+				if (*s == ':') {
+					s++;
+					if (*s < '1' || *s > '9')
+						return 0;
+					int nd = 0;
+					while (isdigit((unsigned char)*s) && nd < 5) {
+						s++;
+						nd++;
+					}
+					if (nd > 4)
+						return 0;
+				} else if (*s == '*')
+					s++;
+				if (*s == ',') {
+					s++;
+					continue;
+				}
+				if (*s == '}')
+					break;
 				return 0;
-			open = 1;
-		} else if (*s == '}') {
-			if (!open)
-				return 0;
-			open = 0;
+			}
+			s++;
+			continue;
 		}
+		if (c == '%') {
+			if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]))
+				return 0;
+			s += 3;
+			continue;
+		}
+		if (c <= 0x20 || c == 0x7f || strchr("\"<>\\^`|}", c))
+			return 0;
+		s++;
 	}
-	return !open;
+	return 1;
 }
 
 static int check_json_pointer(const char *s)
@@ -472,8 +529,45 @@ static int check_rel_json_pointer(const char *s)
 	return check_json_pointer(s);
 }
 
+/* constructs PCRE2 accepts but ECMA-262 does not */
+static int ecma_only(const char *s)
+{
+	int in_class = 0;
+	for (; *s; s++) {
+		if (*s == '\\') {
+			if (!s[1])
+				return 0;
+			if (!in_class && strchr("aeAZzGQEKhHVRXCNo", s[1]))
+				return 0;
+			s++;
+			continue;
+		}
+		if (in_class) {
+			in_class = *s != ']';
+			continue;
+		}
+		if (*s == '[') {
+			in_class = 1;
+			if (s[1] == ']')
+				s++;
+			continue;
+		}
+		if (s[0] == '(' && s[1] == '?') {
+			const char *g = s + 2;
+			if (*g == ':' || *g == '=' || *g == '!')
+				continue;
+			if (*g == '<' && (g[1] == '=' || g[1] == '!' || isalpha((unsigned char)g[1]) || g[1] == '_' || g[1] == '$'))
+				continue;
+			return 0; /* (?i) (?P<..>) (?#..) (?| (?> ... */
+		}
+	}
+	return 1;
+}
+
 static int check_regex(const char *s)
 {
+	if (!ecma_only(s))
+		return 0;
 	int ec;
 	size_t eo;
 	pcre2_code *re = sch_regex_compile(s, &ec, &eo);

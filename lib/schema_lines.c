@@ -122,11 +122,12 @@ int art_schema_lines(const art_schema *s, FILE *in, FILE *out, art_schema_lines_
 		if (rc)
 			break;
 	}
+	int saved = errno;
 	if (!rc && ferror(in)) {
-		snprintf(err, errsz, "read error: %s", strerror(errno));
+		snprintf(err, errsz, "read error: %s", strerror(saved));
 		rc = ART_EIO;
 	} else if (rc == ART_EIO) {
-		snprintf(err, errsz, "write error: %s", strerror(errno));
+		snprintf(err, errsz, "write error: %s", strerror(saved));
 	} else if (rc == ART_ENOMEM) {
 		snprintf(err, errsz, "out of memory");
 	}
@@ -134,5 +135,6 @@ int art_schema_lines(const art_schema *s, FILE *in, FILE *out, art_schema_lines_
 	art_schema_result_free(res);
 	if (stats)
 		*stats = st;
+	errno = saved;
 	return rc;
 }

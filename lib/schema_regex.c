@@ -1,8 +1,9 @@
 /* schema_regex.c — ECMA-262 regex syntax (what JSON Schema patterns use) to PCRE2.
  *
  * PCRE2 runs with UTF and UCP; this rewrite keeps ECMA meanings where they differ:
- * \d \w (and \D \W outside classes) are ASCII-only in ECMA, and \p{...} accepts long
- * property names ("Letter", "Script=Greek") that PCRE2 10.42 does not.
+ * \d \w (and \D \W outside classes) are ASCII-only in ECMA, \s includes U+FEFF, and
+ * \p{...} accepts long property names ("Letter", "Script=Greek") that PCRE2 10.42
+ * does not.
  */
 #include <string.h>
 #include "schema_int.h"
@@ -79,6 +80,10 @@ char *sch_regex_translate(const char *src)
 				rep = "[^0-9]";
 			else if (e == 'W' && !in_class)
 				rep = "[^A-Za-z0-9_]";
+			else if (e == 's') /* ECMA white space includes U+FEFF */
+				rep = in_class ? "\\s\\x{feff}" : "[\\s\\x{feff}]";
+			else if (e == 'S' && !in_class)
+				rep = "[^\\s\\x{feff}]";
 			if (rep)
 				sch_buf_adds(&b, rep);
 			else

@@ -41,6 +41,22 @@ const cJSON *sch_registry_get(const art_schema_registry *reg, const char *uri)
 	for (size_t i = 0; i < reg->n; i++)
 		if (!strcmp(reg->ents[i].uri, uri))
 			return reg->ents[i].doc;
+	/* then by the $id at a document's root, resolved against where it was found */
+	for (size_t i = 0; i < reg->n; i++) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(reg->ents[i].doc, "$id");
+		if (!cJSON_IsString(id))
+			continue;
+		char *abs = sch_uri_resolve(reg->ents[i].uri, id->valuestring);
+		if (!abs)
+			continue;
+		const char *frag;
+		char *base = sch_uri_split(abs, &frag);
+		int hit = base && !strcmp(base, uri);
+		free(abs);
+		free(base);
+		if (hit)
+			return reg->ents[i].doc;
+	}
 	return NULL;
 }
 

@@ -94,3 +94,22 @@ int art_schema_result_to_json(const art_schema_result *res, cJSON **out)
 	*out = arr;
 	return ART_OK;
 }
+
+int art_schema_check(const art_schema *s, const cJSON *inst, cJSON **errors)
+{
+	*errors = NULL;
+	int v = art_schema_validate(s, inst, NULL);
+	if (v != 0)
+		return v;
+	art_schema_result *res;
+	if (art_schema_result_new(&res))
+		return ART_ENOMEM;
+	v = art_schema_validate(s, inst, res);
+	if (v == 0) {
+		int rc = art_schema_result_to_json(res, errors);
+		if (rc)
+			v = rc;
+	}
+	art_schema_result_free(res);
+	return v;
+}

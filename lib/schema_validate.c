@@ -13,6 +13,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include "err.h"
 #include "schema_int.h"
@@ -204,8 +205,8 @@ static int multiple_ok(double d, double m)
 	if (floor(d) == d && floor(m) == m && fabs(d) < 9007199254740992.0 && fabs(m) < 9007199254740992.0)
 		return fmod(d, m) == 0;
 	double q = d / m;
-	if (!isfinite(q))
-		return 0;
+	if (!isfinite(q)) /* overflow: still exact when d is an integer and 1/m one too */
+		return floor(d) == d && floor(1 / m) == 1 / m;
 	return fabs(q - nearbyint(q)) < 1e-8;
 }
 
@@ -331,19 +332,34 @@ static int ev_here(vctx *c, const sch_node *n, const cJSON *inst, ann *a, const 
 			FAIL();                                                              \
 	} while (0)
 
+/* shortest of %.15g / %.17g that reads back as d */
+static const char *num_str(double d, char *buf, size_t n)
+{
+	snprintf(buf, n, "%.15g", d);
+	if (strtod(buf, NULL) != d)
+		snprintf(buf, n, "%.17g", d);
+	return buf;
+}
+
 static int ev_number(vctx *c, const sch_node *n, double d)
 {
 	int valid = 1;
+	char a[32], b[32];
 	if ((n->has & SCH_H_MINIMUM) && d < n->minimum)
-		ERR("minimum", "%.17g is less than the minimum %.17g", d, n->minimum);
+		ERR("minimum", "%s is less than the minimum %s", num_str(d, a, sizeof a),
+		    num_str(n->minimum, b, sizeof b));
 	if ((n->has & SCH_H_MAXIMUM) && d > n->maximum)
-		ERR("maximum", "%.17g is greater than the maximum %.17g", d, n->maximum);
+		ERR("maximum", "%s is greater than the maximum %s", num_str(d, a, sizeof a),
+		    num_str(n->maximum, b, sizeof b));
 	if ((n->has & SCH_H_XMINIMUM) && d <= n->xminimum)
-		ERR("exclusiveMinimum", "%.17g must be greater than %.17g", d, n->xminimum);
+		ERR("exclusiveMinimum", "%s must be greater than %s", num_str(d, a, sizeof a),
+		    num_str(n->xminimum, b, sizeof b));
 	if ((n->has & SCH_H_XMAXIMUM) && d >= n->xmaximum)
-		ERR("exclusiveMaximum", "%.17g must be less than %.17g", d, n->xmaximum);
+		ERR("exclusiveMaximum", "%s must be less than %s", num_str(d, a, sizeof a),
+		    num_str(n->xmaximum, b, sizeof b));
 	if ((n->has & SCH_H_MULTIPLE) && !multiple_ok(d, n->multiple_of))
-		ERR("multipleOf", "%.17g is not a multiple of %.17g", d, n->multiple_of);
+		ERR("multipleOf", "%s is not a multiple of %s", num_str(d, a, sizeof a),
+		    num_str(n->multiple_of, b, sizeof b));
 out:
 	return valid;
 }
@@ -413,8 +429,10 @@ static int ev_array(vctx *c, const sch_node *n, const cJSON *inst, ann *a)
 					valid = rc;
 					goto out;
 				}
-				int e = verr(c, "items", "array has %d items; no items are allowed beyond the first %d",
-					     cnt, n->nprefix);
+				int e = n->nprefix ?
+						verr(c, "items", "array has %d items; no items are allowed beyond the first %d",
+						     cnt, n->nprefix) :
+						verr(c, "items", "array must be empty (items is false); it has %d", cnt);
 				IPOP(c);
 				if (e) {
 					valid = e;

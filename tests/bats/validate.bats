@@ -14,6 +14,8 @@ JSON
 	mkdir -p "$T/defs/sub"
 	echo '{"$defs": {"id": {"type": "string", "pattern": "^req-"}}}' >"$T/defs/sub/common.json"
 	echo '{"properties": {"id": {"$ref": "https://x.test/sch/sub/common.json#/$defs/id"}}}' >"$T/r.json"
+	echo '{"properties": {"id": {"$ref": "defs/sub/common.json#/$defs/id"}}}' >"$T/rel.json"
+	echo '{"$ref": "defs/missing.json"}' >"$T/relmissing.json"
 	echo '{"$ref": "#/$defs/nope"}' >"$T/badref.json"
 	echo '{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}' >"$T/cycle.json"
 	echo '{"minLength": "three"}' >"$T/badtype.json"
@@ -45,6 +47,7 @@ $T/s.json|{"a":"x","d":"2026-02-30"}\n|{"valid":true}|0
 --format-assert $T/s.json|{"a":"x","d":"2026-02-30"}\n|{"valid":false,"errors":[{"instanceLocation":"/d","keywordLocation":"/properties/d/format","message":"string is not a valid date"}]}|1
 --format-assert $T/s.json|{"a":"x","d":"2026-02-28"}\n|{"valid":true}|0
 --ref-dir https://x.test/sch/=$T/defs $T/r.json|{"id":"req-1"}\n{"id":"r1"}\n|{"valid":true}\n{"valid":false,"errors":[{"instanceLocation":"/id","keywordLocation":"/properties/id/$ref/pattern","message":"string does not match the pattern \\"^req-\\""}]}|1
+$T/rel.json|{"id":"req-2"}\n{"id":"x"}\n|{"valid":true}\n{"valid":false,"errors":[{"instanceLocation":"/id","keywordLocation":"/properties/id/$ref/pattern","message":"string does not match the pattern \\"^req-\\""}]}|1
 $T/s.json|||0
 TABLE
 }
@@ -63,6 +66,8 @@ $T/s.json $T/s.json|2|expected one SCHEMA_FILE
 $T/missing.json|2|No such file or directory
 $T/notjson.json|2|not valid JSON
 $T/badref.json|2|no schema at that JSON Pointer
+$T/relmissing.json|2|cannot resolve
+$T/relmissing.json|2|missing.json: No such file or directory
 $T/cycle.json|2|$ref cycle
 $T/badtype.json|2|minLength must be a non-negative integer
 $T/badre.json|2|is not a valid regex
@@ -96,4 +101,15 @@ TABLE
 	assert_failure 1
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 50 ]
 	[ "$(printf '%s\n' "$output" | grep -c '"valid":false')" -eq 10 ]
+}
+
+@test "art-validate: a write error exits 4, a closed pipe ends quietly" {
+	printf '{"a":"x"}\n' >"$T/in"
+	run bash -c "art-validate '$T/s.json' <'$T/in' >/dev/full"
+	assert_failure 4
+	assert_output --partial "No space left on device"
+	"$REPO/scripts/gen-envelopes" 20000 >"$T/many.jsonl"
+	run bash -o pipefail -c "art-validate '$REPO/schemas/envelope.schema.json' <'$T/many.jsonl' | head -1"
+	assert_success
+	assert_output '{"valid":true}'
 }

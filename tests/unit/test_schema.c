@@ -2,6 +2,7 @@
  * error locations and messages, the registry, format assertion, threads, limits. */
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 #include "err.h"
 #include "schema.h"
 #include "t.h"
@@ -72,6 +73,7 @@ static void test_malformed(void)
 		{"{\"uniqueItems\": \"yes\"}", ART_EINVAL, "uniqueItems must be a boolean"},
 		{"{\"$defs\": {\"a\": {\"not\": \"x\"}}}", ART_EINVAL, "/$defs/a: not must be a schema"},
 		{"{\"$id\": 3}", ART_EINVAL, "$id must be a string"},
+		{"{\"$defs\": {\"a\": {\"$id\": \"#a\"}}}", ART_EINVAL, "/$defs/a: $id \"#a\" has a fragment"},
 		{"5", ART_EINVAL, "must be an object or boolean"},
 		{"\"string\"", ART_EINVAL, "must be an object or boolean"},
 	};
@@ -126,6 +128,9 @@ static void test_error_locations(void)
 		{"{\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {\"x\": {\"multipleOf\": 0.5}}}}",
 		 "[{\"x\": 1}, {\"x\": 1.25}]", 1, "/1/x", "/items/properties/x/multipleOf", "not a multiple of 0.5"},
 		{"false", "{}", 1, "", "", "the schema is false"},
+		{"{\"maximum\": 0.1}", "0.30000000000000004", 1, "", "/maximum",
+		 "0.30000000000000004 is greater than the maximum 0.1"},
+		{"{\"items\": false}", "[1]", 1, "/0", "/items", "array must be empty (items is false); it has 1"},
 	};
 	art_schema_result *res;
 	T_OK(art_schema_result_new(&res) == ART_OK, "result_new");
@@ -165,6 +170,17 @@ static void test_error_locations(void)
 		 "errors as JSON");
 	free(txt);
 	cJSON_Delete(arr);
+	cJSON *inst = cJSON_Parse("{\"a\": 5}"), *errs = NULL;
+	T_EQ_INT(art_schema_check(s, inst, &errs), 0, "check: invalid");
+	T_EQ_INT(cJSON_GetArraySize(errs), 1, "check: one error");
+	T_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(errs, 0), "instanceLocation")), "/a",
+		 "check: error location");
+	cJSON_Delete(errs);
+	cJSON_Delete(inst);
+	inst = cJSON_Parse("{\"a\": \"ok\"}");
+	T_EQ_INT(art_schema_check(s, inst, &errs), 1, "check: valid");
+	T_OK(errs == NULL, "check: no errors when valid");
+	cJSON_Delete(inst);
 	T_EQ_INT(validate_text(s, "{\"a\": \"x\"}", res), 1, "valid instance");
 	T_EQ_INT(art_schema_result_count(res), 0, "a valid run resets the result");
 	art_schema_free(s);
@@ -195,6 +211,10 @@ static void test_registry(void)
 	T_EQ_INT(art_schema_registry_add(reg, "relative.json", doc, err, sizeof err), ART_EINVAL,
 		 "registry_add wants an absolute URI");
 	cJSON_Delete(doc);
+	doc = cJSON_Parse("{\"$id\": \"https://other.example/v2/enum.json\", \"enum\": [\"a\", \"b\"]}");
+	T_EQ_INT(art_schema_registry_add(reg, "file:///schemas/enum.json", doc, err, sizeof err), ART_OK,
+		 "registry_add a document with its own $id");
+	cJSON_Delete(doc);
 	art_schema *s = NULL;
 	int rc = compile_text(&s, "{\"$id\": \"https://art.example/tool.json\", \"properties\": "
 				  "{\"id\": {\"$ref\": \"common.json#/$defs/id\"}}}",
@@ -204,6 +224,17 @@ static void test_registry(void)
 	T_EQ_INT(validate_text(s, "{\"id\": \"abc\"}", NULL), 1, "registry ref: valid");
 	T_EQ_INT(validate_text(s, "{\"id\": \"ab\"}", NULL), 0, "registry ref: invalid");
 	art_schema_free(s);
+	art_schema_registry_new(&reg);
+	doc = cJSON_Parse("{\"$id\": \"https://other.example/v2/enum.json\", \"enum\": [\"a\", \"b\"]}");
+	art_schema_registry_add(reg, "file:///schemas/enum.json", doc, err, sizeof err);
+	cJSON_Delete(doc);
+	rc = compile_text(&s, "{\"items\": {\"$ref\": \"https://other.example/v2/enum.json\"}}", reg, 0, err,
+			  sizeof err);
+	T_EQ_INT(rc, ART_OK, "a registry document is found by its root $id");
+	T_EQ_INT(validate_text(s, "[\"a\", \"b\"]", NULL), 1, "by $id: valid");
+	T_EQ_INT(validate_text(s, "[\"a\", \"c\"]", NULL), 0, "by $id: invalid");
+	art_schema_free(s);
+	art_schema_registry_free(reg);
 
 	/* meta-schema is built in */
 	rc = compile_text(&s, "{\"$ref\": \"https://json-schema.org/draft/2020-12/schema\"}", NULL, 0, err,
@@ -230,6 +261,32 @@ static void test_registry(void)
 	T_EQ_INT(art_schema_compile_file(&s, "/nonexistent/schema.json", NULL, 0, err, sizeof err), ART_ENOENT,
 		 "compile_file of a missing file");
 	T_OK(strstr(err, "/nonexistent/schema.json") != NULL, "error names the file");
+
+	/* relative $ref between schema files: only with ART_SCHEMA_FILE_REFS */
+	char dir[] = "/tmp/test_schema.XXXXXX", path[128], main_path[128];
+	if (!T_OK(mkdtemp(dir) != NULL, "temp dir"))
+		return;
+	snprintf(path, sizeof path, "%s/common.json", dir);
+	FILE *f = fopen(path, "w");
+	fputs("{\"$defs\": {\"n\": {\"type\": \"integer\"}}}", f);
+	fclose(f);
+	snprintf(main_path, sizeof main_path, "%s/main.json", dir);
+	f = fopen(main_path, "w");
+	fputs("{\"items\": {\"$ref\": \"common.json#/$defs/n\"}}", f);
+	fclose(f);
+	T_EQ_INT(art_schema_compile_file(&s, main_path, NULL, 0, err, sizeof err), ART_ENOENT,
+		 "file $ref without ART_SCHEMA_FILE_REFS: not resolved");
+	T_EQ_INT(art_schema_compile_file(&s, main_path, NULL, ART_SCHEMA_FILE_REFS, err, sizeof err), ART_OK,
+		 "file $ref with ART_SCHEMA_FILE_REFS");
+	T_EQ_INT(validate_text(s, "[1, 2]", NULL), 1, "file ref: valid");
+	T_EQ_INT(validate_text(s, "[1, \"2\"]", NULL), 0, "file ref: invalid");
+	art_schema_free(s);
+	remove(path);
+	T_EQ_INT(art_schema_compile_file(&s, main_path, NULL, ART_SCHEMA_FILE_REFS, err, sizeof err), ART_ENOENT,
+		 "file $ref to a missing file");
+	T_OK(strstr(err, "common.json: No such file") != NULL, "error says which file is missing");
+	remove(main_path);
+	rmdir(dir);
 }
 
 static void test_formats(void)

@@ -1,0 +1,12 @@
+// localhost.mjs — preload (node --import) that makes every server listen on 127.0.0.1
+// when it names no host, so test peers are never reachable from outside the machine.
+import net from "node:net";
+const listen = net.Server.prototype.listen;
+net.Server.prototype.listen = function (...args) {
+  if (typeof args[0] === "number" || typeof args[0] === "string") {
+    if (typeof args[1] !== "string") args.splice(1, 0, "127.0.0.1");
+  } else if (args[0] && typeof args[0] === "object" && args[0].port !== undefined && !args[0].host) {
+    args[0] = { ...args[0], host: "127.0.0.1" };
+  }
+  return listen.apply(this, args);
+};
