@@ -20,3 +20,15 @@ load common
 	assert_success
 	assert_output ""
 }
+
+@test "examples/multi-provider: local and endpoint fall back to each other" {
+	run env ART_NPM_BIN="$ART_NPM_BIN" BUILD="$ART_BUILD" SHARED="$SHARED" "$REPO/examples/multi-provider/run.sh" "$T/st"
+	assert_success
+	run jq -r '[.id, .status, .output.provider, .route.model,
+		([.events[] | select(.name == "fallback") | .attrs["error.type"]] | join(","))] | join(" ")' "$T/st/out.jsonl"
+	assert_line --index 0 "story-1 done local stories-local "
+	assert_line --index 1 "story-2 done openai hosted context_overflow"
+	assert_line --index 2 "chat-1 done openai hosted "
+	assert_line --index 3 "chat-2 done local stories-local provider_error"
+	[ -n "$(jq -r 'select(.id == "chat-2") | .output.text' "$T/st/out.jsonl")" ]
+}
