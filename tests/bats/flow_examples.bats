@@ -32,3 +32,17 @@ load common
 	assert_line --index 3 "chat-2 done local stories-local provider_error"
 	[ -n "$(jq -r 'select(.id == "chat-2") | .output.text' "$T/st/out.jsonl")" ]
 }
+
+@test "examples/nightly: budget moves the batch to the local model; report; bad line counted" {
+	{ cat "$REPO/examples/nightly/tickets.jsonl"; echo 'not a ticket'; } >"$T/day.jsonl"
+	run env ART_NPM_BIN="$ART_NPM_BIN" BUILD="$ART_BUILD" SHARED="$SHARED" \
+		"$REPO/examples/nightly/run.sh" "$T/day.jsonl" "$T/report.md" "$T/st"
+	[ "$status" -eq 1 ] # the bad line is an error
+	[ "$(lines_of "$T/st/out.jsonl")" -eq 7 ]
+	grep -q '^lines: 7, done: 6, errors: 1' "$T/report.md"
+	grep -q '^spend: 0.156 USD of a daily budget of 0.2 USD' "$T/report.md"
+	grep -q 'models: none 1, hosted-summarizer 3, stories-local 3' "$T/report.md"
+	# the local ones were routed there because the hosted model's budget was used up
+	run jq -r 'select(.route.model == "stories-local") | .route.rejected[0].reason' "$T/st/out.jsonl"
+	assert_output --partial "budget"
+}
