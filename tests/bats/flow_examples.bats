@@ -46,3 +46,17 @@ load common
 	run jq -r 'select(.route.model == "stories-local") | .route.rejected[0].reason' "$T/st/out.jsonl"
 	assert_output --partial "budget"
 }
+
+@test "examples/scale-out: parallel --pipe over 3 processes, answers in order, traces merged" {
+	run env BUILD="$ART_BUILD" SHARED="$SHARED" BLOCK=8 "$REPO/examples/scale-out/run.sh" 24 3 "$T/st"
+	assert_success
+	assert_output --partial "answers: 24 for 24 envelopes, 3 jobs"
+	# in input order, one per input line
+	diff <(jq -r .id "$T/st/in.jsonl") <(jq -r .id "$T/st/out.jsonl")
+	# the merged trace holds every request of every job
+	for id in $(jq -r .id "$T/st/in.jsonl"); do
+		art-trace show --db "$T/st/trace.db" "$id" >/dev/null || { echo "not merged: $id"; false; }
+	done
+	run art-trace stats --db "$T/st/trace.db" --json
+	assert_success
+}
