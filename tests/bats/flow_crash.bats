@@ -12,19 +12,13 @@ N=${FLOW_CRASH_N:-2000}
 setup() {
 	common_setup
 	cfg=$T/cfg
-	mkdir -p "$cfg/bin"
-	cat >"$cfg/bin/ledger-append" <<'SH'
-#!/bin/sh
-# appends its arguments (one line of canonical JSON) to $LEDGER: a side effect
-set -eu
-line=$(cat)
-printf '%s\n' "$line" >>"$LEDGER"
-printf '{"ok":true}\n'
-SH
-	chmod 755 "$cfg/bin/ledger-append"
+	mkdir -p "$cfg"
+	# the tool appends its arguments (one line of canonical JSON) to $LEDGER: a side effect.
+	# One awk process per call, no shell, so that 2,000 calls stay quick.
 	cat >"$cfg/tools.json" <<'JSON'
 {"tools": [{"name": "ledger_append", "description": "Append to the ledger (not idempotent).",
-  "kind": "exec", "exec": {"argv": ["bin/ledger-append"], "env": ["PATH", "LEDGER"]},
+  "kind": "exec", "exec": {"argv": ["awk", "{ print >> ENVIRON[\"LEDGER\"]; print \"{\\\"ok\\\":true}\" }"],
+    "env": ["PATH", "LEDGER"]},
   "input_schema": {"type": "object", "properties": {"job": {"type": "string"}}, "required": ["job"],
     "additionalProperties": false},
   "scopes": ["ledger:write"], "risk": "low", "idempotent": false, "timeout_ms": 10000}]}
