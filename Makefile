@@ -32,7 +32,7 @@ endif
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-ALLCFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -pthread -fopenmp \
+ALLCFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow -pthread -fopenmp \
 	-D_GNU_SOURCE -DPCRE2_CODE_UNIT_WIDTH=8 -DART_VERSION='"$(VERSION)"' \
 	-Ilib -I/usr/include/cjson $(SANFLAGS) $(CFLAGS)
 LDLIBS  = -lcjson -lcurl -lsqlite3 -lpcre2-8 -lm -lpthread

@@ -220,6 +220,15 @@ static int cmd_ingest(int argc, char **argv)
 			failed = 1;
 		}
 	}
+	if (st.written >= 1000) { /* a bulk load: worth a merge */
+		char err[512];
+		if (!in_o.quiet)
+			fprintf(stderr, "%s: ingest: merging the search index\n", art_prog());
+		if (art_memory_optimize(cfg.db, err, sizeof err)) {
+			art_warn("optimize: %s", err);
+			failed = 1;
+		}
+	}
 	double secs = (double)(art_clock_mono_us() - t0) / 1e6;
 	if (!in_o.quiet)
 		fprintf(stderr, "%s: ingest: %llu files, %.1f MB, %llu chunks (%llu new, %llu duplicate, %llu bad lines) in %.2f s\n",

@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "env.h"
 #include "err.h"
+#include "policy_redact.h"
 #include "trace_buf.h"
 #include "trace_eval.h"
 #include "trace_otlp.h"
@@ -41,7 +42,7 @@ static art_trace_store *open_db(const char *path, enum art_trace_open_mode mode)
 
 /* ---- record ---- */
 static struct {
-	const char *db, *stage, *capture;
+	const char *db, *stage, *capture, *policy;
 	long long batch;
 	const char *flush;
 	art_strlist checks;
@@ -54,6 +55,7 @@ static const art_opt record_opts[] = {
 	{"batch", 0, ART_OPT_INT, &rec.batch, 1, 1e7, "N", "commit at least every N envelopes (default 1000)"},
 	{"flush", 0, ART_OPT_STR, &rec.flush, 0, 0, "TIME", "commit at least every TIME, e.g. 200ms (default)"},
 	{"eval", 'e', ART_OPT_LIST, &rec.checks, 0, 0, "CHECK", "run a built-in check on each envelope (repeatable)"},
+	{"policy", 'p', ART_OPT_STR, &rec.policy, 0, 0, "FILE", "also redact with art-policy's rules (policy file or rule pack)"},
 	{0},
 };
 static const art_cmd record_cmd = {
@@ -79,6 +81,13 @@ static int cmd_record(int argc, char **argv)
 			art_die(ART_EXIT_USAGE, "--eval: unknown check '%s' (non-empty, contains-citation, schema-valid)", rec.checks.v[i]);
 	o.checks = rec.checks.v;
 	o.nchecks = rec.checks.n;
+	art_policy_redactor *rules = NULL;
+	if (rec.policy) {
+		char err[512];
+		if (art_policy_redactor_open(&rules, rec.policy, NULL, 0, err, sizeof err) != ART_OK)
+			art_die(ART_EXIT_CONFIG, "--policy: %s", err);
+		o.rules = rules;
+	}
 	art_trace_store *s = open_db(db_path(rec.db), ART_TRACE_OPEN_CREATE);
 	art_trace_record_stats st;
 	/* large stdio buffers (output to a pipe is still flushed per line by the loop) and
@@ -90,6 +99,7 @@ static int cmd_record(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	int rc = art_trace_record_run(s, &o, stdin, stdout, &st);
 	art_trace_store_close(s);
+	art_policy_redactor_close(rules);
 	art_strlist_free(&rec.checks);
 	if (rc != ART_OK)
 		art_die(ART_EXIT_IO, "I/O error after input line %llu: %s", (unsigned long long)st.in, strerror(errno));

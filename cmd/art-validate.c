@@ -21,8 +21,9 @@ int main(int argc, char **argv)
 	const art_cmd cmd = {
 		"art-validate", "[OPTION]... SCHEMA_FILE < INSTANCES.jsonl",
 		"validate one JSON value per line against a JSON Schema (draft 2020-12)", opts,
-		"Writes {\"valid\":true} or {\"valid\":false,\"errors\":[...]} per input line.\n"
-		"Here exit status 1 means some line was invalid, and 2 also a bad schema.\n"};
+		"Writes {\"valid\":true} or {\"valid\":false,\"errors\":[...]} per input line.",
+		"Exit status: 0 every line valid, 1 some line invalid, 2 bad schema or usage,\n"
+		"4 input/output error.  See man art-validate."};
 	art_cli_init(argv[0]);
 	int n = art_cli_parse(&cmd, argc, argv);
 	if (n != 1)

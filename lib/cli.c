@@ -120,8 +120,11 @@ void art_cli_usage(const art_cmd *cmd, FILE *f)
 		"    --version", "show the version and exit");
 	if (cmd->epilog)
 		fprintf(f, "\n%s\n", cmd->epilog);
-	fprintf(f, "\nExit status: 0 ok, 1 some envelopes ended in error, 2 usage, 3 config,\n"
-		   "4 input/output error, 5 internal error.  See man %s.\n", cmd->name);
+	if (cmd->exits)
+		fprintf(f, "\n%s\n", cmd->exits);
+	else
+		fprintf(f, "\nExit status: 0 ok, 1 some envelopes ended in error, 2 usage, 3 config,\n"
+			   "4 input/output error, 5 internal error.  See man %s.\n", cmd->name);
 }
 
 _Noreturn static void usage_error(const art_cmd *cmd, const char *fmt, const char *what)

@@ -52,6 +52,8 @@ typedef struct {
 	const char *summary;    /* one line: what it does */
 	const art_opt *opts;    /* terminated by an all-zero entry; --help/--version are implicit */
 	const char *epilog;     /* extra --help text (may be NULL) */
+	const char *exits;      /* replaces the shared exit-status paragraph of --help (NULL:
+				 * the shared one); for programs whose codes mean other things */
 } art_cmd;
 
 /* Sets the program name for messages (basename of argv0), ignores SIGPIPE so a closed

@@ -448,6 +448,7 @@ void art_gguf_close(art_gguf *g)
 
 int art_gguf_version(const art_gguf *g) { return g->version; }
 uint64_t art_gguf_alignment(const art_gguf *g) { return g->alignment; }
+uint64_t art_gguf_data_offset(const art_gguf *g) { return g->data_off; }
 int64_t art_gguf_n_kv(const art_gguf *g) { return g->n_kv; }
 int64_t art_gguf_n_tensors(const art_gguf *g) { return g->n_tensors; }
 

@@ -53,6 +53,8 @@ void art_gguf_close(art_gguf *g); /* NULL is fine */
 
 int art_gguf_version(const art_gguf *g);
 uint64_t art_gguf_alignment(const art_gguf *g);
+/* File offset of the tensor-data section (a tensor's bytes start at this + its offset). */
+uint64_t art_gguf_data_offset(const art_gguf *g);
 int64_t art_gguf_n_kv(const art_gguf *g);
 int64_t art_gguf_find_key(const art_gguf *g, const char *key); /* index or -1 */
 art_gguf_str art_gguf_key_name(const art_gguf *g, int64_t i);

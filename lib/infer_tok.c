@@ -94,9 +94,9 @@ int art_infer_detokenize_line(const art_tokenizer *t, const char *line, size_t l
 	}
 	cJSON_Delete(j);
 	size_t need = 0;
-	int rc = art_tokenizer_decode(t, ids, n, 0, NULL, 0, &need);
+	int rc = art_tokenizer_decode(t, ids, n, ART_TOK_DECODE_STRIP_SPACE, NULL, 0, &need);
 	char *buf = (rc == ART_OK || rc == ART_ERANGE) ? malloc(need + 1) : NULL;
-	if (buf) rc = art_tokenizer_decode(t, ids, n, 0, buf, need + 1, &need);
+	if (buf) rc = art_tokenizer_decode(t, ids, n, ART_TOK_DECODE_STRIP_SPACE, buf, need + 1, &need);
 	free(ids);
 	if (!buf || rc) {
 		free(buf);

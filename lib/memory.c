@@ -694,6 +694,11 @@ int art_memory_each(art_memory *m, const char *tenant, art_memory_each_fn fn, vo
 	return ret;
 }
 
+int art_memory_optimize(art_memory *m, char *err, size_t errsz)
+{
+	return exec(m, "INSERT INTO items_fts(items_fts) VALUES ('optimize')", err, errsz);
+}
+
 int art_memory_count(art_memory *m, const char *tenant, uint64_t *n, char *err, size_t errsz)
 {
 	*n = 0;

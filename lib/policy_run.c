@@ -5,7 +5,8 @@
 #include "schemas.h"
 #include "utf8.h"
 #include <errno.h>
-#include <omp.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -233,14 +234,14 @@ static int strict_bad(slot *sl, const char *stage, const char *what)
 	return 1;
 }
 
-static void process(const art_policy_runner *r, int strict, slot *sl)
+static void process(const art_policy_runner *r, int strict, int thread, slot *sl)
 {
 	sl->deferred = 0;
 	sl->env = parse_line(r->stage, sl->s, sl->len, sl->line, &sl->bad);
 	if (sl->env && !sl->bad && strict && strict_bad(sl, r->stage, "input")) {
 		sl->bad = 1;
 	} else if (sl->env && !sl->bad && r->fn && (r->all_status || art_env_status_get(sl->env) == ART_ENV_OK)) {
-		int s = r->fn(r->ctx, omp_get_thread_num(), sl->env, sl->line);
+		int s = r->fn(r->ctx, thread, sl->env, sl->line);
 		if (s == 1 && r->serial) {
 			sl->deferred = 1;
 			return;
@@ -254,6 +255,73 @@ static void process(const art_policy_runner *r, int strict, slot *sl)
 	/* free on the thread that parsed it, at once: malloc's per-thread caches stay warm */
 	cJSON_Delete(sl->env);
 	sl->env = NULL;
+}
+
+/* ---- worker pool: threads sleep on a condition variable between batches (no spinning,
+ * so a busy machine is not made busier); the calling thread works as thread 0 ---- */
+typedef struct {
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	unsigned gen;        /* batch number; workers start when it changes */
+	int quit, busy, n, strict;
+	atomic_int next;     /* next slot to take */
+	const art_policy_runner *r;
+	slot *slots;
+} pool;
+
+typedef struct {
+	pool *p;
+	int id;
+} worker_arg;
+
+static void pool_work(pool *p, int id)
+{
+	for (;;) {
+		int i = atomic_fetch_add(&p->next, 8);
+		if (i >= p->n)
+			return;
+		for (int k = i; k < i + 8 && k < p->n; k++)
+			process(p->r, p->strict, id, &p->slots[k]);
+	}
+}
+
+static void *worker(void *va)
+{
+	worker_arg *a = va;
+	pool *p = a->p;
+	unsigned seen = 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->gen == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		pthread_mutex_unlock(&p->mu);
+		pool_work(p, a->id);
+		pthread_mutex_lock(&p->mu);
+		if (--p->busy == 0)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Processes slots[0..n) on every thread of the pool; returns when all are done. */
+static void pool_run(pool *p, int nworkers, int n)
+{
+	pthread_mutex_lock(&p->mu);
+	p->n = n;
+	atomic_store(&p->next, 0);
+	p->busy = nworkers;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	pool_work(p, 0);
+	pthread_mutex_lock(&p->mu);
+	while (p->busy > 0)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
 }
 
 int art_policy_run(const art_policy_runner *r, int in_fd, FILE *out, art_env_stats *st)
@@ -274,14 +342,22 @@ int art_policy_run(const art_policy_runner *r, int in_fd, FILE *out, art_env_sta
 		free(slots);
 		return ART_ENOMEM;
 	}
-	/* One parallel region for the whole run (a region per batch costs an allocation
-	 * and a heap consolidation each time): one thread reads, all process, one writes. */
-	/* two flags: one is set only by the reading single, the other only by the writing
-	 * single, so no thread can change a flag another has still to read */
+	/* r->threads - 1 workers; this thread reads, processes its share, and writes */
+	pool pl = {.r = r, .slots = slots, .strict = strict};
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.go, NULL);
+	pthread_cond_init(&pl.done, NULL);
+	int nw = 0, nthreads = r->threads > 1 ? r->threads : 1;
+	pthread_t *tids = calloc((size_t)nthreads, sizeof *tids);
+	worker_arg *args = calloc((size_t)nthreads, sizeof *args);
+	for (int t = 1; tids && args && t < nthreads; t++) {
+		args[nw] = (worker_arg){&pl, t};
+		if (pthread_create(&tids[nw], NULL, worker, &args[nw]) != 0)
+			break;
+		nw++;
+	}
 	int n = 0, stop = 0, done = 0;
-#pragma omp parallel num_threads(r->threads)
 	for (;;) {
-#pragma omp single
 		{
 			n = 0;
 			while (rc == ART_OK && !stop && n < BATCH) {
@@ -336,10 +412,7 @@ int art_policy_run(const art_policy_runner *r, int in_fd, FILE *out, art_env_sta
 		}
 		if (stop)
 			break;
-#pragma omp for schedule(dynamic, 16)
-		for (int i = 0; i < n; i++)
-			process(r, strict, &slots[i]);
-#pragma omp single
+		pool_run(&pl, nw, n);
 		{
 			for (int i = 0; i < n; i++) {
 				slot *sl = &slots[i];
@@ -398,6 +471,17 @@ int art_policy_run(const art_policy_runner *r, int in_fd, FILE *out, art_env_sta
 			rc = ART_EIO;
 		}
 	}
+	pthread_mutex_lock(&pl.mu);
+	pl.quit = 1;
+	pthread_cond_broadcast(&pl.go);
+	pthread_mutex_unlock(&pl.mu);
+	for (int t = 0; t < nw; t++)
+		pthread_join(tids[t], NULL);
+	free(tids);
+	free(args);
+	pthread_mutex_destroy(&pl.mu);
+	pthread_cond_destroy(&pl.go);
+	pthread_cond_destroy(&pl.done);
 	for (int i = 0; i < BATCH; i++)
 		free(slots[i].out);
 	free(slots);

@@ -3,8 +3,8 @@
  * bad_json / bad_utf8 / bad_envelope error envelopes; stage failures stage_failed).
  *
  * Lines are read with read(2) in batches of what is already available (never waiting
- * for a full batch, so request/response pipes do not stall), processed by OpenMP threads,
- * and written in order; output is flushed after each batch unless it is a regular file.
+ * for a full batch, so request/response pipes do not stall), processed by a pool of
+ * threads (sleeping, not spinning, between batches), and written in order; output is flushed after each batch unless it is a regular file.
  * fn runs concurrently on different envelopes: it gets its thread number (0..threads-1)
  * to pick per-thread scratch.  An envelope fn marks (return 1) then goes through serial,
  * in input order on one thread (for work that is not thread-safe, e.g. a database).

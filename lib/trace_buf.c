@@ -84,28 +84,33 @@ void art_trace_buf_json_str(art_trace_buf *b, const char *s)
 	size_t n = strlen(s);
 	if (grow(b, n + 2))
 		return;
-	b->p[b->len++] = '"';
-	const char *run = s;
+	/* room for the quotes and every byte unescaped; regrow only at an escape */
+	char *o = b->p + b->len;
+	*o++ = '"';
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (__builtin_expect(c >= 0x20 && c != '"' && c != '\\', 1)) {
+			*o++ = (char)c;
 			continue;
-		art_trace_buf_put(b, run, (size_t)(p - run));
-		char esc[8];
-		switch (c) {
-		case '"': art_trace_buf_put(b, "\\\"", 2); break;
-		case '\\': art_trace_buf_put(b, "\\\\", 2); break;
-		case '\n': art_trace_buf_put(b, "\\n", 2); break;
-		case '\r': art_trace_buf_put(b, "\\r", 2); break;
-		case '\t': art_trace_buf_put(b, "\\t", 2); break;
-		default:
-			snprintf(esc, sizeof esc, "\\u%04x", c);
-			art_trace_buf_put(b, esc, 6);
 		}
-		run = p + 1;
+		b->len = (size_t)(o - b->p);
+		if (grow(b, n - (size_t)(p - s) + 8))
+			return;
+		o = b->p + b->len;
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			o += snprintf(o, 6, "u%04x", c);
+		}
 	}
-	art_trace_buf_put(b, run, strlen(run));
-	art_trace_buf_put(b, "\"", 1);
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	*o = 0;
 }
 
 void art_trace_attrs_begin(art_trace_buf *b) { art_trace_buf_put(b, "[", 1); }

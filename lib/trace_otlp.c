@@ -151,7 +151,7 @@ int art_trace_otlp_export(art_trace_store *s, const art_trace_otlp_opts *o,
 		snprintf(err, errsz, "OTLP URL must start with http:// or https://");
 		return ART_EINVAL;
 	}
-	char url[2048];
+	char url[2048], shown[2048];
 	size_t ul = strlen(o->url);
 	while (ul && o->url[ul - 1] == '/')
 		ul--;
@@ -160,6 +160,14 @@ int art_trace_otlp_export(art_trace_store *s, const art_trace_otlp_opts *o,
 	else
 		snprintf(url, sizeof url, "%.*s/v1/traces", (int)ul, o->url);
 
+	/* messages name the URL without any user:password@ part */
+	snprintf(shown, sizeof shown, "%s", url);
+	char *scheme_end = strstr(shown, "://");
+	if (scheme_end) {
+		char *host = scheme_end + 3, *slash = strchr(host, '/'), *at = strchr(host, '@');
+		if (at && (!slash || at < slash))
+			memmove(host, at + 1, strlen(at + 1) + 1);
+	}
 	if (art_trace_store_materialize(s, NULL, NULL) != ART_OK) {
 		snprintf(err, errsz, "deriving spans: %s", art_trace_store_errmsg(s));
 		return ART_EIO;
@@ -219,9 +227,9 @@ int art_trace_otlp_export(art_trace_store *s, const art_trace_otlp_opts *o,
 			int again = cc != CURLE_OK || retryable(status);
 			if (!again || attempt >= o->retries) {
 				if (cc != CURLE_OK)
-					snprintf(err, errsz, "%s: %s (after %d attempts)", url, curl_easy_strerror(cc), attempt + 1);
+					snprintf(err, errsz, "%s: %s (after %d attempts)", shown, curl_easy_strerror(cc), attempt + 1);
 				else
-					snprintf(err, errsz, "%s: HTTP %ld (after %d attempts)", url, status, attempt + 1);
+					snprintf(err, errsz, "%s: HTTP %ld (after %d attempts)", shown, status, attempt + 1);
 				break;
 			}
 			st->retries++;

@@ -7,6 +7,10 @@
  * `batch` envelopes, when `flush_us` has passed since the first uncommitted envelope
  * (also while the input is idle), and at end of input.
  *
+ * With ART_STRICT=1 in the environment, envelopes are also checked against the full
+ * envelope schema (lib/schemas.h); one that breaks it is written and stored as an error
+ * envelope (bad_envelope), as every stage's filter loop does.
+ *
  * Ownership: the caller owns the store and the FILEs (never closed here).
  */
 #ifndef ART_TRACE_RECORD_H
@@ -19,6 +23,8 @@
 typedef struct {
 	const char *stage;                /* stage name the envelopes are stored under */
 	enum art_trace_capture capture;   /* applied before anything is stored */
+	struct art_policy_redactor *rules; /* art-policy redaction rules, or NULL; used by the
+					    * storing thread only */
 	uint64_t batch;                   /* envelopes per transaction, >= 1 */
 	int64_t flush_us;                 /* longest time an envelope stays uncommitted, µs */
 	const char *const *checks;        /* built-in checks run on the full envelope */

@@ -2,6 +2,7 @@
 #include "trace_spans.h"
 #include "clock.h"
 #include "err.h"
+#include "policy_redact.h"
 #include "redact.h"
 #include "sha256.h"
 #include "trace_buf.h"
@@ -82,7 +83,7 @@ static void strip_calls(cJSON *calls)
 	cJSON_ArrayForEach(c, calls) drop(c, "arguments");
 }
 
-int art_trace_capture_apply(cJSON *env, enum art_trace_capture mode)
+int art_trace_capture_apply(cJSON *env, enum art_trace_capture mode, struct art_policy_redactor *rules)
 {
 	cJSON *it;
 	if (mode == ART_TRACE_CAPTURE_FULL)
@@ -100,7 +101,14 @@ int art_trace_capture_apply(cJSON *env, enum art_trace_capture mode)
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(env, "tool_results")) drop(it, "content");
 		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(env, "memory_writes")) blank(it, "text");
 	}
-	return art_redact_json(env, ART_REDACT_ALL, NULL);
+	int n = 0;
+	if (rules) {
+		int rc = art_policy_redact_json(rules, env, &n);
+		if (rc != ART_OK)
+			return rc;
+	}
+	int k = art_redact_json(env, ART_REDACT_ALL, NULL);
+	return k < 0 ? k : n + k;
 }
 
 /* ---- ids ---- */
@@ -233,21 +241,26 @@ static char *fmt_name(const char *a, const char *b)
 
 enum ev_class { EV_STAGE, EV_CHAT, EV_TOOL, EV_RETRIEVAL };
 
+static int is(const char *a, const char *b) { return !strcmp(a, b); }
+
+/* Event kinds, by the names the stages use: art-infer/art-remote "attempt" (one per
+ * try, with provider, model, error), "chat"; art-tool "execute_tool"; art-memory
+ * "recall". */
 static enum ev_class classify(const char *stage, const char *name)
 {
 	if (!stage)
 		stage = "";
 	if (!name)
 		name = "";
-	if (!strcmp(name, "execute_tool") || (!strcmp(stage, "art-tool") && (!strcmp(name, "call") ||
-	    !strcmp(name, "tool") || !strcmp(name, "tool_call") || !strcmp(name, "execute"))))
+	if (is(name, "execute_tool") || (is(stage, "art-tool") && (is(name, "call") || is(name, "tool") ||
+	    is(name, "tool_call") || is(name, "execute"))))
 		return EV_TOOL;
-	if (!strcmp(stage, "art-infer") && strcmp(name, "load") && strcmp(name, "queue"))
+	if (is(name, "chat") || is(name, "attempt") || is(name, "inference") || is(name, "generate"))
 		return EV_CHAT;
-	if (!strcmp(name, "chat"))
+	if (is(stage, "art-infer") && !is(name, "load") && !is(name, "queue") && !is(name, "skip_candidate"))
 		return EV_CHAT;
-	if (!strcmp(name, "retrieval") || (!strcmp(stage, "art-memory") &&
-	    (!strcmp(name, "recall") || !strcmp(name, "search") || !strcmp(name, "retrieve"))))
+	if (is(name, "retrieval") || (is(stage, "art-memory") &&
+	    (is(name, "recall") || is(name, "search") || is(name, "retrieve"))))
 		return EV_RETRIEVAL;
 	return EV_STAGE;
 }
@@ -299,6 +312,8 @@ static const char *event_error(const cJSON *attrs)
 		return str(e, "code") ? str(e, "code") : "error";
 	if (str(attrs, "error_code"))
 		return str(attrs, "error_code");
+	if (str(attrs, "error.type"))
+		return str(attrs, "error.type");
 	const char *st = str(attrs, "status");
 	if (st && !strcmp(st, "error"))
 		return "error";

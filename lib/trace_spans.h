@@ -36,9 +36,14 @@ enum art_trace_capture {
 /* ART_OK or ART_EINVAL for a name other than none, redacted, full. */
 int art_trace_capture_parse(const char *s, enum art_trace_capture *out);
 const char *art_trace_capture_name(enum art_trace_capture c);
-/* Applies the mode to env in place (before anything is stored).  Returns the number of
- * redactions made (>= 0) or ART_ENOMEM. */
-int art_trace_capture_apply(cJSON *env, enum art_trace_capture mode);
+struct art_policy_redactor;
+/* Applies the mode to env in place (before anything is stored): strips contents (none),
+ * then, in none and redacted, rewrites every remaining string with art-policy's redaction
+ * rules when rules is not NULL (lib/policy_redact.h: "[EMAIL]", "[SECRET:h12]", ...) and
+ * with the built-in patterns (lib/redact.h).  rules is used from one thread at a time.
+ * Returns the number of redactions made (>= 0), ART_ENOMEM, or ART_EINVAL when the rules
+ * failed to scan. */
+int art_trace_capture_apply(cJSON *env, enum art_trace_capture mode, struct art_policy_redactor *rules);
 
 enum art_trace_op {
 	ART_TRACE_OP_REQUEST = 0, /* root span */

@@ -6,6 +6,7 @@ load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+export REPO
 
 setup() {
 	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/art-memory-bats.XXXXXX")
@@ -87,12 +88,12 @@ EOF
 
 @test "writes without approval are refused, recorded, and never stored" {
 	cat > "$T/w.jsonl" <<'EOF'
-{"art":1,"id":"w","tenant":"acme","memory_writes":[{"text":"ssn is 078-05-1120 zebra","approved":false},{"text":"unflagged zebra"},{"text":"string zebra","approved":"true"},{"text":"real zebra fact","approved":true}]}
+{"art":1,"id":"w","tenant":"acme","memory_writes":[{"text":"ssn is 078-05-1120 zebra","approved":false},{"text":"unflagged zebra"},{"text":"real zebra fact","approved":true}]}
 EOF
 	run art-memory write < "$T/w.jsonl"
 	assert_success
 	run jq -c '[.memory_writes[] | [.status, .reason]]' <<< "$output"
-	assert_output '[["refused","not approved by policy"],["refused","not approved by policy"],["refused","not approved by policy"],["written",null]]'
+	assert_output '[["refused","not approved by policy"],["refused","not approved by policy"],["written",null]]'
 	run bash -c 'art-memory export --tenant acme | jq -r .text'
 	assert_output 'real zebra fact'
 	# replaying the written envelope stores nothing twice
@@ -233,4 +234,14 @@ EOF
 	assert_output 'fact facts/service-desk#0'
 	run bash -c 'art new "How do I reset my VPN token?" --tenant globex | art-memory recall | jq ".context | length"'
 	assert_output 0
+}
+
+@test "art-policy approves, art-memory write applies: only the allowed kind is stored" {
+	command -v art-policy > /dev/null || skip "art-policy not built"
+	echo '{"art":1,"id":"p1","tenant":"acme","task":"support.answer","deadline":"2099-01-01T00:00:00Z","actor":{"id":"alice"},"messages":[{"role":"user","content":"refunds?"}],"context":[{"id":"kb1","text":"Refunds: 30 days."}],"output":{"text":"The refund window is 30 days [cite:kb1]."},"memory_writes":[{"kind":"fact","text":"Refund window is 30 days."},{"kind":"document","text":"A document the policy does not allow."}]}' > "$T/p.jsonl"
+	run bash -c 'art-policy check -s output -p "$REPO/examples/policy/policy.json" < "$T/p.jsonl" | art-memory write | jq -c "[.status // \"ok\", (.memory_writes[] | [.approved, .status])]"'
+	assert_success
+	assert_output '["ok",[true,"written"],[false,"refused"]]'
+	run bash -c 'art-memory export --tenant acme | jq -r .text'
+	assert_output 'Refund window is 30 days.'
 }

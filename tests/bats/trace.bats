@@ -88,6 +88,20 @@ start_receiver() {
 	cat "$T/full.db" "$T/full.db-wal" 2>/dev/null | grep -a -q 'sk-proj-Zx81QmWq7RtY3uVb9NcKe2Lp'
 }
 
+@test "trace: record --policy applies art-policy's redaction rules before storage" {
+	printf '%s\n' '{"art":1,"id":"pol","messages":[{"role":"user","content":"call +44 20 7946 0958 or mail eve@example.net"}],"error":{"code":"x","stage":"s","message":"ring +44 20 7946 0958"},"status":"error"}' >"$T/pol.jsonl"
+	art-trace record --capture redacted --policy "$BATS_TEST_DIRNAME/../../examples/policy/pii.json" <"$T/pol.jsonl" >/dev/null || true
+	run --separate-stderr art-trace replay --id pol
+	[ "$(jq -r '.messages[0].content' <<<"$output")" = "call [PHONE] or mail [EMAIL]" ]
+	[ "$(jq -r '.error.message' <<<"$output")" = "ring [PHONE]" ]
+	for f in "$ART_TRACE_DB" "$ART_TRACE_DB-wal"; do
+		[ -e "$f" ] || continue
+		! grep -a -q '7946 0958' "$f"
+	done
+	run art-trace record --policy "$T/missing.json" </dev/null
+	[ "$status" -eq 3 ]
+}
+
 @test "trace: show on a request with a fallback and a tool call shows both" {
 	art-trace record <"$T/fb.jsonl" >/dev/null || true
 	run art-trace show req-fb --width 40
@@ -182,8 +196,10 @@ start_receiver() {
 	[ "$(jq .spans <<<"$output")" -eq 8 ]
 	# a new request; the collector is down: exit 4, cursor kept
 	sed 's/req-err/req-err2/; s/5bf92f35/7bf92f35/' "$T/fb.jsonl" | sed -n 2p | art-trace record >/dev/null || true
-	run --separate-stderr art-trace export --otlp "http://127.0.0.1:1" --retries 1 --backoff 1ms
+	run --separate-stderr art-trace export --otlp "http://user:hunter2@127.0.0.1:1" --retries 1 --backoff 1ms
 	[ "$status" -eq 4 ]
+	[[ "$stderr" == *"http://127.0.0.1:1/v1/traces"* ]]
+	[[ "$stderr" != *hunter2* ]]
 	[ "$(jq .spans <<<"$output")" -eq 0 ]
 	[ "$(jq .retries <<<"$output")" -eq 1 ]
 	run art-trace export --otlp "http://127.0.0.1:$PORT"
@@ -274,6 +290,20 @@ start_receiver() {
 	wait "$pid"
 	[ "$(jq -r .id <<<"$output")" = req-fb ]
 	[ "$(cat "$T/out.jsonl")" = "$(head -1 "$T/fb.jsonl")" ]
+}
+
+@test "trace: ART_STRICT=1 turns an envelope that breaks the contract into an error envelope" {
+	printf '%s\n' '{"art":1,"id":"fine"}' '{"art":1,"id":"nope","risk":"extreme"}' >"$T/strict.jsonl"
+	run env ART_STRICT=1 art-trace record <"$T/strict.jsonl"
+	[ "$status" -eq 1 ]
+	[ "$(sed -n 1p <<<"$output")" = '{"art":1,"id":"fine"}' ]
+	[ "$(sed -n 2p <<<"$output" | jq -r .error.code)" = bad_envelope ]
+	run --separate-stderr art-trace replay --status error
+	[ "$(jq -r .id <<<"$output")" = nope ]
+	# without strict mode the same line passes through
+	run env ART_STRICT=0 art-trace record --db "$T/lax.db" <"$T/strict.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$T/strict.jsonl")" ]
 }
 
 @test "trace: usage and config errors have their exit codes" {

@@ -3,12 +3,15 @@
 # realistic envelopes (policy, memory recall, route with a fallback, two inference
 # attempts, a tool call: ~2.6 KB each).  Both read a file and write to /dev/null; record
 # also stores every envelope (checked).  Target: record >= 3x jq's envelopes per second.
-#   N=100000 TARGET=3 bash tests/bench/bench_trace.sh
+# Exit 1 if any envelope was not stored, or (STRICT=1) if the target was missed.
+# Timings are of a shared machine: the load average is printed with them.
+#   N=100000 TARGET=3 STRICT=0 bash tests/bench/bench_trace.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 N=${N:-100000}
 TARGET=${TARGET:-3}
+STRICT=${STRICT:-0}
 bin="$BUILD/bin/art-trace"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -68,7 +71,7 @@ jq_t=$(timed jq -c . "$tmp/in.jsonl")
 rec_t=$(timed sh -c '"$1" record --db "$2" <"$3" || [ $? -eq 1 ]' sh "$bin" "$tmp/trace.db" "$tmp/in.jsonl")
 stored=$("$bin" replay --db "$tmp/trace.db" 2>/dev/null | wc -l)
 
-awk -v n="$N" -v jt="$jq_t" -v rt="$rec_t" -v st="$stored" -v target="$TARGET" -v mb="$(du -m "$tmp/in.jsonl" | cut -f1)" \
+awk -v n="$N" -v jt="$jq_t" -v rt="$rec_t" -v st="$stored" -v target="$TARGET" -v strict="$STRICT" -v mb="$(du -m "$tmp/in.jsonl" | cut -f1)" \
 	-v load="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)" 'BEGIN {
 	split(jt, j, " "); split(rt, r, " ")
 	jr = n / j[1]; rr = n / r[1]; ratio = rr / jr
@@ -77,5 +80,7 @@ awk -v n="$N" -v jt="$jq_t" -v rt="$rec_t" -v st="$stored" -v target="$TARGET" -
 	printf "  jq -c .              %8.0f envelopes/s  (%.2f s wall, %.2f s CPU)\n", jr, j[1], jc
 	printf "  art-trace record     %8.0f envelopes/s  (%.2f s wall, %.2f s CPU, 2 threads), %d stored\n", rr, r[1], rc, st
 	printf "  ratio                %8.2fx wall, %.2fx CPU  (target >= %sx wall)\n", ratio, (rc > 0 ? jc / rc : 0), target
-	exit !(ratio >= target && st == n)
+	met = ratio >= target
+	printf "  verdict              %s\n", st != n ? "FAILED: not every envelope was stored" : met ? "target met" : "BELOW TARGET"
+	exit st != n || (strict == 1 && !met)
 }'

@@ -93,8 +93,8 @@ static void test_greedy(const char *name, int n_threads, int max_prompts)
 	snprintf(rel, sizeof rel, "models/expected/%s.greedy.jsonl", name);
 	int nref = read_ref(rel, ref, 16);
 	T_OK(nref > 0, "%s: %d reference prompts", name, nref);
-	if (nref > max_prompts) nref = max_prompts;
-	for (int p = 0; p < nref && c; p++) {
+	const int n_run = nref < max_prompts ? nref : max_prompts;
+	for (int p = 0; p < n_run && c; p++) {
 		ref_line *r = &ref[p];
 		art_model_ctx_truncate(c, 0);
 		const float *lg;

@@ -123,16 +123,43 @@ static void test_spans(void)
 	art_trace_spans_free(&a);
 	art_trace_spans_free(&b);
 
-	T_EQ_INT(art_trace_capture_apply(env, ART_TRACE_CAPTURE_NONE), 0, "capture none: no secret left outside contents");
+	T_EQ_INT(art_trace_capture_apply(env, ART_TRACE_CAPTURE_NONE, NULL), 0, "capture none: no secret left outside contents");
 	char *s = cJSON_PrintUnformatted(env);
 	T_OK(!strstr(s, "sk-abc") && !strstr(s, "\"ok\""), "capture none strips message and output text");
 	free(s);
 	cJSON_Delete(env);
 	env = cJSON_Parse(env_text);
-	T_EQ_INT(art_trace_capture_apply(env, ART_TRACE_CAPTURE_REDACTED), 1, "capture redacted: one secret");
+	T_EQ_INT(art_trace_capture_apply(env, ART_TRACE_CAPTURE_REDACTED, NULL), 1, "capture redacted: one secret");
 	s = cJSON_PrintUnformatted(env);
 	T_OK(strstr(s, "hi [REDACTED:api_key]") != NULL, "redacted content kept");
 	free(s);
+	cJSON_Delete(env);
+}
+
+/* Events as art-remote (provider.c) and art-tool (tool_run.c) write them. */
+static void test_stage_events(void)
+{
+	cJSON *env = cJSON_Parse(
+		"{\"art\":1,\"id\":\"r2\",\"output\":{\"text\":\"x\",\"model\":\"b\",\"usage\":{\"input_tokens\":3}},"
+		"\"events\":[{\"stage\":\"art-remote\",\"name\":\"skip_candidate\",\"start_us\":1,\"end_us\":1,\"attrs\":{\"model\":\"l\"}},"
+		"{\"stage\":\"art-remote\",\"name\":\"attempt\",\"start_us\":2,\"end_us\":5,"
+		"\"attrs\":{\"provider\":\"openai\",\"model\":\"a\",\"outcome\":\"error\",\"error\":\"upstream_5xx\"}},"
+		"{\"stage\":\"art-remote\",\"name\":\"attempt\",\"start_us\":6,\"end_us\":9,"
+		"\"attrs\":{\"provider\":\"ollama\",\"model\":\"b\",\"outcome\":\"ok\",\"ttft_ms\":1.5}},"
+		"{\"stage\":\"art-tool\",\"name\":\"execute_tool\",\"start_us\":10,\"end_us\":12,"
+		"\"attrs\":{\"gen_ai.tool.name\":\"fs.read\",\"gen_ai.tool.call.id\":\"c9\",\"outcome\":\"error\",\"error.type\":\"timeout\"}}]}");
+	art_trace_spans a = {0};
+	T_EQ_INT(art_trace_spans_derive(env, &a), ART_OK, "derive stage events");
+	T_EQ_INT(a.n, 5, "root + skip + 2 attempts + tool");
+	T_EQ_STR(a.v[1].name, "art-remote skip_candidate", "a skipped candidate is not a chat span");
+	T_EQ_STR(a.v[2].name, "chat a", "attempt is a chat span");
+	T_EQ_STR(a.v[2].error_type, "upstream_5xx", "failed attempt error.type");
+	T_EQ_STR(a.v[3].name, "chat b", "second attempt");
+	T_EQ_INT(a.v[3].input_tokens, 3, "the ok attempt carries the usage");
+	T_EQ_STR(a.v[4].name, "execute_tool fs.read", "tool name from gen_ai.tool.name");
+	T_EQ_STR(a.v[4].error_type, "timeout", "tool error.type");
+	T_OK(strstr(a.v[4].attrs, "{\"key\":\"gen_ai.tool.call.id\",\"value\":{\"stringValue\":\"c9\"}}") != NULL, "tool call id");
+	art_trace_spans_free(&a);
 	cJSON_Delete(env);
 }
 
@@ -214,6 +241,7 @@ int main(void)
 	test_redact();
 	test_buf();
 	test_spans();
+	test_stage_events();
 	test_store();
 	return T_DONE();
 }
