@@ -55,7 +55,7 @@ teardown() {
 	run_pid=$!
 	# wait until the tool stage is running and has done some of its work, then kill it
 	tool_pid=
-	for _ in $(seq 1200); do
+	for _ in $(seq 3000); do
 		tool_pid=$(pgrep -P "$run_pid" -x art-tool || true)
 		[ -n "$tool_pid" ] && [ "$(lines_of "$LEDGER")" -ge $((N / 4)) ] && break
 		sleep 0.05
