@@ -51,7 +51,7 @@ teardown() {
 	jq -n --arg port "$MOCK_PORT" '{version: 1, models: [{name: "agent", provider: "openai",
 		endpoint: "http://127.0.0.1:\($port)/v1", model: "agent", boundary: "local", latency_ms: 10,
 		capabilities: {tools: true, json: true, context: 8192, max_output: 256}}]}' >"$cfg/routes.json"
-	art-run -c "$cfg" -s "$T/st" --checkpoint --capture none <"$T/in.jsonl" >"$T/out1.jsonl" 2>"$T/err1" &
+	art-run -c "$cfg" -s "$T/st" --checkpoint --capture none -p 32 <"$T/in.jsonl" >"$T/out1.jsonl" 2>"$T/err1" &
 	run_pid=$!
 	# wait until the tool stage is running and has done some of its work, then kill it
 	tool_pid=
@@ -69,7 +69,7 @@ teardown() {
 	before=$(lines_of "$LEDGER")
 	[ "$before" -lt "$N" ] # it really stopped mid-stream
 
-	run art-run -c "$cfg" -s "$T/st" --resume --capture none <"$T/in.jsonl"
+	run art-run -c "$cfg" -s "$T/st" --resume --capture none -p 32 <"$T/in.jsonl"
 	echo "$output" >"$T/out.jsonl"
 	# every input id has exactly one final envelope, in input order
 	diff <(jq -r .id "$T/in.jsonl") <(jq -r .id "$T/out.jsonl")
