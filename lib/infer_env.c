@@ -45,9 +45,31 @@ int art_infer_envelope(void *vinf, cJSON *env, uint64_t line)
 	if (!cJSON_IsArray(msgs) || cJSON_GetArraySize(msgs) == 0)
 		return bad_request(env, "envelope has no messages to answer");
 	size_t nm = (size_t)cJSON_GetArraySize(msgs);
-	art_chat_msg *cm = calloc(nm, sizeof *cm);
+	/* recalled context (art-memory) goes first, as a system message "[id] text" per item;
+	 * its text lives in the same block as the message array, so free(cm) frees both */
+	const cJSON *it, *ctx = cJSON_GetObjectItemCaseSensitive(env, "context");
+	size_t ctxlen = 0;
+	cJSON_ArrayForEach(it, ctx) {
+		const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "text"));
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id"));
+		if (t && *t) ctxlen += strlen(t) + (id ? strlen(id) : 0) + 4;
+	}
+	static const char ctx_head[] = "Context:\n";
+	art_chat_msg *cm = calloc(1, (nm + 1) * sizeof *cm + (ctxlen ? sizeof ctx_head + ctxlen : 0));
 	if (!cm) return ART_ENOMEM;
 	size_t k = 0;
+	if (ctxlen) {
+		char *text = (char *)(cm + nm + 1), *p = text;
+		p += sprintf(p, "%s", ctx_head);
+		cJSON_ArrayForEach(it, ctx) {
+			const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "text"));
+			const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id"));
+			if (t && *t) p += sprintf(p, "[%s] %s\n", id ? id : "", t);
+		}
+		cm[k].role = "system";
+		cm[k].content = text;
+		k++;
+	}
 	const cJSON *m;
 	cJSON_ArrayForEach(m, msgs) {
 		const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
@@ -126,7 +148,7 @@ int art_infer_envelope(void *vinf, cJSON *env, uint64_t line)
 	char err[512];
 	int32_t *ids = NULL;
 	size_t n_ids = 0;
-	int rc = art_infer_render(inf, cm, nm, &ids, &n_ids, err, sizeof err);
+	int rc = art_infer_render(inf, cm, k, &ids, &n_ids, err, sizeof err);
 	free(cm);
 	if (rc) {
 		free(stops);

@@ -47,3 +47,12 @@ teardown_file() {
 	[ "$rc" -eq 1 ]
 	jq -se '.[0].status == "ok" and .[1].status == "error" and .[1].error.code == "no_local_model"' "$T/out"
 }
+
+@test "local model sees recalled context: it is rendered first, as a system message" {
+	art new --id c1 "Lily" >"$T/a"
+	jq -c '.context = [{"id":"kb-1","source":"faq.md","text":"Tom had a red ball."}]' "$T/a" >"$T/b"
+	n0=$(art-infer -m "$SHARED/models/stories260K-f32.gguf" -n 4 --temp 0 <"$T/a" | jq .output.usage.input_tokens)
+	n1=$(art-infer -m "$SHARED/models/stories260K-f32.gguf" -n 4 --temp 0 <"$T/b" | jq .output.usage.input_tokens)
+	# "Context:\n[kb-1] Tom had a red ball.\n" adds its tokens to the prompt
+	[ "$n1" -gt $((n0 + 8)) ]
+}
