@@ -124,6 +124,8 @@ fail:
 	return rc;
 }
 
+int art_infer_n_ctx(const art_infer *inf) { return art_model_ctx_n_ctx(inf->ctx); }
+
 void art_infer_close(art_infer *inf)
 {
 	if (!inf) return;

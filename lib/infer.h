@@ -44,6 +44,7 @@ double art_infer_load_ms(const art_infer *inf);
 const art_infer_opts *art_infer_opts_of(const art_infer *inf); /* the options it was opened with */
 const art_tokenizer *art_infer_tokenizer(const art_infer *inf);
 const char *art_infer_model_name(const art_infer *inf); /* general.name or the file's base name */
+int art_infer_n_ctx(const art_infer *inf);               /* positions the KV cache holds */
 
 enum art_finish {
 	ART_FINISH_STOP = 0, /* end-of-generation token or a stop sequence */

@@ -49,6 +49,7 @@ int art_infer_envelope(void *vinf, cJSON *env, uint64_t line)
 	 * its text lives in the same block as the message array, so free(cm) frees both */
 	const cJSON *it, *ctx = cJSON_GetObjectItemCaseSensitive(env, "context");
 	size_t ctxlen = 0;
+	int context_dropped = 0;
 	cJSON_ArrayForEach(it, ctx) {
 		const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "text"));
 		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "id"));
@@ -149,6 +150,16 @@ int art_infer_envelope(void *vinf, cJSON *env, uint64_t line)
 	int32_t *ids = NULL;
 	size_t n_ids = 0;
 	int rc = art_infer_render(inf, cm, k, &ids, &n_ids, err, sizeof err);
+	/* recalled context must not crowd out the question: if the prompt leaves no room to
+	 * answer (a quarter of the context, or max_tokens if less), render without it */
+	size_t room = (size_t)art_infer_n_ctx(inf) / 4;
+	if (req.max_tokens > 0 && (size_t)req.max_tokens < room) room = (size_t)req.max_tokens;
+	if (rc == ART_OK && ctxlen && n_ids + room > (size_t)art_infer_n_ctx(inf)) {
+		free(ids);
+		ids = NULL;
+		rc = art_infer_render(inf, cm + 1, k - 1, &ids, &n_ids, err, sizeof err);
+		context_dropped = 1;
+	}
 	free(cm);
 	if (rc) {
 		free(stops);
@@ -193,6 +204,8 @@ int art_infer_envelope(void *vinf, cJSON *env, uint64_t line)
 		cJSON_AddNumberToObject(attrs, "input_tokens", res.n_input);
 		cJSON_AddNumberToObject(attrs, "output_tokens", res.n_output);
 		cJSON_AddStringToObject(attrs, "finish_reason", art_finish_name(res.finish));
+		if (ctxlen)
+			cJSON_AddBoolToObject(attrs, "context_used", !context_dropped);
 	}
 	art_env_event_add(env, STAGE, "generate", start_us, art_clock_now_us(), attrs);
 	return ART_OK;

@@ -56,3 +56,9 @@ teardown_file() {
 	# "Context:\n[kb-1] Tom had a red ball.\n" adds its tokens to the prompt
 	[ "$n1" -gt $((n0 + 8)) ]
 }
+
+@test "context that would leave no room to answer is left out, and the event says so" {
+	art new --id c2 "Lily" | jq -c '.context = [{"id":"big","text":"'"$(printf 'word %.0s' $(seq 200))"'"}]' >"$T/a"
+	art-infer -m "$SHARED/models/stories260K-f32.gguf" -n 8 --temp 0 <"$T/a" >"$T/out"
+	jq -e '.status == "ok" and .events[-1].attrs.context_used == false and .output.usage.input_tokens < 20' "$T/out"
+}
