@@ -79,10 +79,17 @@ int art_policy_approvals_park(art_policy_approvals *a, cJSON *env, int64_t now_u
 	cJSON *ap = cJSON_GetObjectItemCaseSensitive(env, "approval");
 	if (!cJSON_IsObject(ap))
 		return ART_EINVAL;
-	char hex[17], id[24], exp[40];
-	if (art_rand_hex(8, hex) != ART_OK)
-		return ART_EIO;
-	snprintf(id, sizeof id, "apr-%s", hex);
+	char hex[17], id[64], exp[40];
+	const char *given = jstr(ap, "id");
+	if (given && *given && strlen(given) < sizeof id) {
+		/* parked by another stage (art-tool) with its own id: keep it, so the same
+		 * envelope arriving twice is queued once */
+		snprintf(id, sizeof id, "%s", given);
+	} else {
+		if (art_rand_hex(8, hex) != ART_OK)
+			return ART_EIO;
+		snprintf(id, sizeof id, "apr-%s", hex);
+	}
 	art_clock_fmt(now_us + ttl_us, exp, sizeof exp);
 	set_str(ap, "id", id);
 	set_str(ap, "state", "pending");
@@ -93,7 +100,7 @@ int art_policy_approvals_park(art_policy_approvals *a, cJSON *env, int64_t now_u
 		return ART_ENOMEM;
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(a->db,
-				    "INSERT INTO approvals (id, envelope_id, tenant, task, stage, resume, reason,"
+				    "INSERT OR IGNORE INTO approvals (id, envelope_id, tenant, task, stage, resume, reason,"
 				    " created_us, expires_us, envelope) VALUES (?,?,?,?,?,?,?,?,?,?)",
 				    -1, &st, NULL);
 	if (rc == SQLITE_OK) {

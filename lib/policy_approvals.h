@@ -25,9 +25,11 @@ typedef struct art_policy_approvals art_policy_approvals;
 int art_policy_approvals_open(art_policy_approvals **out, const char *path, char *err, size_t errsz);
 void art_policy_approvals_close(art_policy_approvals *a);
 
-/* Parks env (whose approval {state pending, stage, resume, reason} art_policy_check set):
- * gives it approval.id ("apr-" + 16 hex) and approval.expires (now + ttl_us), status
- * awaiting_approval, and stores it.  ART_OK, ART_EINVAL (no approval object), ART_EIO. */
+/* Parks env (whose approval {state pending, stage, resume, reason} art_policy_check, or
+ * another stage such as art-tool, set): gives it approval.id ("apr-" + 16 hex, unless it
+ * already has one, which is kept: the same id is queued once) and approval.expires
+ * (now + ttl_us), status awaiting_approval, and stores it.  ART_OK, ART_EINVAL (no
+ * approval object), ART_EIO. */
 int art_policy_approvals_park(art_policy_approvals *a, cJSON *env, int64_t now_us, int64_t ttl_us);
 
 /* The queue as an array of {id, envelope_id, tenant, task, stage, resume, reason, state,

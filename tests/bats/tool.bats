@@ -401,3 +401,27 @@ JSON
 	assert_success
 	grep -q '^\.Sh EXIT STATUS' "$REPO/man/art-tool.1"
 }
+
+@test "art-tool approval through art-policy's queue: park -> policy queues -> approve -> release -> runs once" {
+	calls='[{"id":"c1","name":"mark_approve","arguments":{"amount":150}}]'
+	env_calls alice '["tools:mark"]' acme "$calls" >"$T/in.jsonl"
+	art-tool run --registry "$T/reg.json" --db "$T/tool.db" <"$T/in.jsonl" >"$T/parked.jsonl"
+	jq -e '.status == "awaiting_approval" and .approval.stage == "art-tool"' "$T/parked.jsonl"
+	# any art-policy check in the pipe queues it (twice through: still one row)
+	art-policy check --stage output -p "$REPO/examples/policy/policy.json" --db "$T/pol.db" <"$T/parked.jsonl" >"$T/q1.jsonl"
+	art-policy check --stage output -p "$REPO/examples/policy/policy.json" --db "$T/pol.db" <"$T/q1.jsonl" >/dev/null
+	id=$(jq -r .approval.id "$T/q1.jsonl")
+	run art-policy approvals list --db "$T/pol.db"
+	assert_success
+	[ "$(printf '%s\n' "$output" | grep -c "$id")" -eq 1 ]
+	art-policy approvals approve "$id" --by carol --db "$T/pol.db"
+	art-policy approvals release --db "$T/pol.db" >"$T/released.jsonl"
+	jq -e '.status == "ok" and .approval.state == "approved" and .approval.resume == "art-tool"' "$T/released.jsonl"
+	[ ! -e "$M" ]
+	art-tool run --registry "$T/reg.json" --db "$T/tool.db" <"$T/released.jsonl" >"$T/done.jsonl"
+	jq -e '.tool_results[0].status == "ok"' "$T/done.jsonl"
+	[ "$(lines_of "$M")" -eq 1 ]
+	# a second release emits nothing: the call never runs twice
+	art-policy approvals release --db "$T/pol.db" >"$T/again.jsonl"
+	[ ! -s "$T/again.jsonl" ]
+}
