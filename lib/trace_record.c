@@ -29,8 +29,6 @@ typedef struct {
 	int in_tx;
 } recorder;
 
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 static void store_fail(recorder *r, const char *what)
 {
 	if (r->st->store_rc)
@@ -54,47 +52,6 @@ static void commit(recorder *r)
 	}
 	r->in_tx = 0;
 	r->pending = 0;
-}
-
-/* Parses one line like the shared reader does; returns the envelope or an error envelope
- * (*bad = 1), NULL on allocation failure. */
-static cJSON *parse_line(const char *s, size_t len, uint64_t line, int *bad)
-{
-	*bad = 1;
-	size_t lead = 0;
-	while (lead < len && is_space(s[lead]))
-		lead++;
-	if (lead == len)
-		return art_env_bad_input(STAGE, ART_ERR_BAD_JSON, "empty line", line, s, len);
-	size_t at;
-	if (!art_utf8_valid(s, len, &at)) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "invalid UTF-8 at byte %zu", at);
-		return art_env_bad_input(STAGE, ART_ERR_BAD_UTF8, msg, line, s, len);
-	}
-	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
-	if (j) {
-		while (end < s + len && is_space(*end))
-			end++;
-		if (end != s + len) {
-			cJSON_Delete(j);
-			j = NULL;
-		}
-	}
-	if (!j) {
-		char msg[96];
-		size_t off = end && end >= s && end <= s + len ? (size_t)(end - s) : 0;
-		snprintf(msg, sizeof msg, "not JSON (error near byte %zu)", off);
-		return art_env_bad_input(STAGE, ART_ERR_BAD_JSON, msg, line, s, len);
-	}
-	char why[200];
-	if (art_env_check(j, why, sizeof why) != ART_OK) {
-		cJSON_Delete(j);
-		return art_env_bad_input(STAGE, ART_ERR_BAD_ENVELOPE, why, line, s, len);
-	}
-	*bad = 0;
-	return j;
 }
 
 /* ---- per-envelope arenas for cJSON ----
@@ -443,7 +400,7 @@ int art_trace_record_run(art_trace_store *s, const art_trace_record_opts *o, FIL
 		int bad;
 		arena *a = arena_new();
 		cur_arena = a;
-		cJSON *env = a ? parse_line(buf, len, st->in, &bad) : NULL;
+		cJSON *env = a ? art_env_parse_line(STAGE, buf, len, st->in, &bad) : NULL;
 		cur_arena = NULL;
 		if (!env) {
 			arena_free(a);
