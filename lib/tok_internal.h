@@ -101,4 +101,23 @@ void tok_pre_free(struct tok_regex *re);
  * array *lens of *n_lens entries.  Returns ART_OK or ART_ENOMEM. */
 int tok_pre_split(const struct tok_regex *re, const char *s, size_t n, size_t **lens,
 		  size_t *n_lens);
+/* ---- the merge queue (tok_heap.c), shared by SPM and BPE ----
+ * A min-heap of candidate merges: smallest key first, ties to the leftmost.  SPM keys on
+ * -score (best score first), BPE on the merge rank (exact in a float below 2^24).
+ * Zero-initialise; free(v) when done; oom is set if a push could not grow it. */
+typedef struct {
+	float key;
+	int left, right;
+	size_t size; /* bytes of the concatenation when queued */
+} art_tok_bigram;
+
+typedef struct {
+	art_tok_bigram *v;
+	size_t n, cap;
+	int oom;
+} art_tok_heap;
+
+void art_tok_heap_push(art_tok_heap *h, art_tok_bigram b);
+art_tok_bigram art_tok_heap_pop(art_tok_heap *h); /* h->n > 0 */
+
 #endif

@@ -16,69 +16,8 @@ struct sym {
 	int prev, next;
 };
 
-struct bigram {
-	float score;
-	int left, right;
-	size_t size; /* bytes of the concatenation when queued */
-};
-
-/* Max-heap on (score, then smaller left). */
-static int bg_before(const struct bigram *a, const struct bigram *b)
-{
-	return a->score > b->score || (a->score == b->score && a->left < b->left);
-}
-
-struct heap {
-	struct bigram *v;
-	size_t n, cap;
-	int oom;
-};
-
-static void heap_push(struct heap *h, struct bigram b)
-{
-	if (h->n == h->cap) {
-		size_t nc = h->cap ? h->cap * 2 : 64;
-		struct bigram *nv = realloc(h->v, nc * sizeof *nv);
-		if (!nv) {
-			h->oom = 1;
-			return;
-		}
-		h->v = nv;
-		h->cap = nc;
-	}
-	size_t i = h->n++;
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-		if (!bg_before(&b, &h->v[p]))
-			break;
-		h->v[i] = h->v[p];
-		i = p;
-	}
-	h->v[i] = b;
-}
-
-static struct bigram heap_pop(struct heap *h)
-{
-	struct bigram top = h->v[0], last = h->v[--h->n];
-	size_t i = 0;
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= h->n)
-			break;
-		if (c + 1 < h->n && bg_before(&h->v[c + 1], &h->v[c]))
-			c++;
-		if (!bg_before(&h->v[c], &last))
-			break;
-		h->v[i] = h->v[c];
-		i = c;
-	}
-	if (h->n)
-		h->v[i] = last;
-	return top;
-}
-
 static void try_pair(const art_tokenizer *t, const char *s, const struct sym *sy, int l, int r,
-		     struct heap *h)
+		     art_tok_heap *h)
 {
 	if (l < 0 || r < 0)
 		return;
@@ -86,7 +25,7 @@ static void try_pair(const art_tokenizer *t, const char *s, const struct sym *sy
 	int32_t id = tok_lookup(t, s + sy[l].start, n);
 	if (id < 0)
 		return;
-	heap_push(h, (struct bigram){t->score[id], l, r, n});
+	art_tok_heap_push(h, (art_tok_bigram){-t->score[id], l, r, n});
 }
 
 void tok_spm_encode(const art_tokenizer *t, const char *text, size_t len, int space_prefix,
@@ -103,7 +42,7 @@ void tok_spm_encode(const art_tokenizer *t, const char *text, size_t len, int sp
 	}
 	char *s = malloc(n ? n : 1);
 	struct sym *sy = malloc((n ? n : 1) * sizeof *sy);
-	struct heap h = {0};
+	art_tok_heap h = {0};
 	if (!s || !sy) {
 		o->oom = 1;
 		goto out;
@@ -136,7 +75,7 @@ void tok_spm_encode(const art_tokenizer *t, const char *text, size_t len, int sp
 	for (int i = 1; i < ns; i++)
 		try_pair(t, s, sy, i - 1, i, &h);
 	while (h.n && !h.oom) {
-		struct bigram b = heap_pop(&h);
+		art_tok_bigram b = art_tok_heap_pop(&h);
 		struct sym *l = &sy[b.left], *r = &sy[b.right];
 		if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
 			continue; /* stale: one side changed since it was queued */
