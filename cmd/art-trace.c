@@ -494,9 +494,8 @@ static int cmd_gc(int argc, char **argv)
 	art_exit(ART_EXIT_OK);
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: art-trace COMMAND [OPTION]...\n"
+static const char usage[] =
+	"Usage: art-trace COMMAND [OPTION]...\n"
 		   "Record envelopes and their OpenTelemetry GenAI spans; inspect, export, replay.\n\n"
 		   "Commands:\n"
 		   "  record    pass envelopes through and store them with their spans\n"
@@ -506,38 +505,21 @@ static void usage(FILE *f)
 		   "  replay    re-emit stored envelopes as they were at a stage\n"
 		   "  eval      attach evaluation scores to requests\n"
 		   "  gc        delete old traces (by age, by count)\n\n"
-		   "'art-trace COMMAND --help' for a command's options; man art-trace for more.\n");
-}
+		   "'art-trace COMMAND --help' for a command's options; man art-trace for more.\n";
+
+static const art_subcmd cmds[] = {
+	{"record", cmd_record},
+	{"show", cmd_show},
+	{"stats", cmd_stats},
+	{"export", cmd_export},
+	{"replay", cmd_replay},
+	{"eval", cmd_eval},
+	{"gc", cmd_gc},
+	{NULL, NULL},
+};
 
 int main(int argc, char **argv)
 {
 	art_cli_init("art-trace");
-	if (argc < 2) {
-		usage(stderr);
-		return ART_EXIT_USAGE;
-	}
-	const char *c = argv[1];
-	if (!strcmp(c, "-h") || !strcmp(c, "--help") || !strcmp(c, "help")) {
-		usage(stdout);
-		art_exit(ART_EXIT_OK);
-	}
-	if (!strcmp(c, "--version")) {
-		printf("art-trace %s\n", ART_VERSION);
-		art_exit(ART_EXIT_OK);
-	}
-	if (!strcmp(c, "record"))
-		return cmd_record(argc - 1, argv + 1);
-	if (!strcmp(c, "show"))
-		return cmd_show(argc - 1, argv + 1);
-	if (!strcmp(c, "stats"))
-		return cmd_stats(argc - 1, argv + 1);
-	if (!strcmp(c, "export"))
-		return cmd_export(argc - 1, argv + 1);
-	if (!strcmp(c, "replay"))
-		return cmd_replay(argc - 1, argv + 1);
-	if (!strcmp(c, "eval"))
-		return cmd_eval(argc - 1, argv + 1);
-	if (!strcmp(c, "gc"))
-		return cmd_gc(argc - 1, argv + 1);
-	art_die(ART_EXIT_USAGE, "unknown command '%s'; try 'art-trace --help'", c);
+	art_cli_dispatch(usage, cmds, argc, argv);
 }
