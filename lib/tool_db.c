@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct art_tool_db {
 	sqlite3 *db;
@@ -49,8 +50,20 @@ int art_tool_db_open(art_tool_db **out, const char *path, char *err, size_t errs
 	char *e = NULL;
 	const char *pragmas = mem ? "PRAGMA journal_mode=MEMORY;"
 				  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
-	if (sqlite3_exec(d->db, pragmas, NULL, NULL, &e) != SQLITE_OK ||
-	    sqlite3_exec(d->db, SCHEMA, NULL, NULL, &e) != SQLITE_OK) {
+	/* two processes creating the file at once: the journal-mode switch and the schema can
+	 * report SQLITE_BUSY/LOCKED without waiting on the busy handler; retry for ~5 s */
+	int src = SQLITE_OK;
+	for (int tries = 0; tries < 100; tries++) {
+		sqlite3_free(e);
+		e = NULL;
+		src = sqlite3_exec(d->db, pragmas, NULL, NULL, &e);
+		if (src == SQLITE_OK)
+			src = sqlite3_exec(d->db, SCHEMA, NULL, NULL, &e);
+		if (src != SQLITE_BUSY && src != SQLITE_LOCKED)
+			break;
+		usleep(50000);
+	}
+	if (src != SQLITE_OK) {
 		snprintf(err, errsz, "%s: %s", mem ? ":memory:" : path, e ? e : sqlite3_errmsg(d->db));
 		sqlite3_free(e);
 		art_tool_db_close(d);
