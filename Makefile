@@ -56,7 +56,7 @@ LIBART   := $(BUILD)/libart.a
 DEPSTAMP := $(BUILD)/.deps-ok
 
 .SECONDARY:
-.PHONY: all deps test-deps test unit bats bench demo install clean check-man
+.PHONY: all deps test-deps test test-bin unit bats bench demo install clean check-man
 all: $(LIBART) $(PROGS) $(MAN_OUT)
 
 # Debian packages: checked once per build dir, installed by the script when root.
@@ -113,6 +113,9 @@ $(foreach m,$(MAN_SRC),$(eval $(call man_rule,$(m))))
 # The README's test command.  Every runner speaks TAP; tests/run sums it up.
 test: all $(UT_BIN) test-deps
 	@BUILD=$(BUILD) SHARED=$(SHARED) tests/run
+
+# build the unit tests without running them
+test-bin: all $(UT_BIN)
 
 unit: all $(UT_BIN)
 	@BUILD=$(BUILD) SHARED=$(SHARED) tests/run unit

@@ -1,27 +1,61 @@
-/* model_eval.c — the forward pass, one token at a time (batched prefill is issue 5).
- * Work inside each op is split over OpenMP threads by explicit (ith, nth) row ranges;
- * every output element is computed by exactly one thread in a fixed order, so results
- * do not depend on the thread count. */
+/* model_eval.c — the batched forward pass.
+ *
+ * One OpenMP team runs the whole pass: every op splits its work by explicit (ith, nth)
+ * ranges (weight rows for the matmuls, tokens for the row-wise ops, (token, head) pairs
+ * for attention) and the team meets at a barrier between ops.  Each output element is
+ * computed by exactly one thread with the same function whatever the split, and the
+ * matmuls go through art_gemm, whose per-pair result equals vec_dot's; so results do not
+ * depend on the thread count or on which other tokens share the batch.
+ *
+ * Per token the numerics are those of llama.cpp's CPU path (see model.h), including the
+ * single-token attention: a prompt is evaluated as a batch, but each of its tokens sees
+ * the cache exactly as if it had been fed alone. */
 #include <math.h>
 #include <omp.h>
 #include <string.h>
 
 #include "err.h"
+#include "gemm.h"
 #include "model_impl.h"
 
-/* y = w · x, with x converted to the weight's activation type first. */
-static void matvec(art_model_ctx *c, const art_weight *w, const float *x, float *y)
+typedef struct {
+	art_model_ctx *c;
+	int n;   /* tokens in the batch */
+	int ith, nth;
+} team;
+
+static inline int lo(const team *t, int64_t n) { return art_split_lo(n, t->ith, t->nth); }
+static inline int hi(const team *t, int64_t n) { return art_split_lo(n, t->ith + 1, t->nth); }
+
+/* Converts rows [0, n) of x (row stride xs floats, K wide) for a weight of type wt into
+ * c->xq; this thread's share of the rows. */
+static void quantize_rows(const team *t, uint32_t wt, int64_t K, const float *x, size_t xs)
 {
-	art_op_quantize_act(w, x, c->xq);
-	const int nt = w->ne1 >= 64 ? c->n_threads : 1;
-#pragma omp parallel num_threads(nt)
-	art_op_matvec(w, c->xq, y, omp_get_thread_num(), omp_get_num_threads());
+	const art_qtraits *vt = art_quant_traits(art_quant_traits(wt)->vec_dot_type);
+	for (int i = lo(t, t->n); i < hi(t, t->n); i++)
+		vt->from_float(x + (size_t)i * xs, (char *)t->c->xq + (size_t)i * t->c->xq_stride, K);
 }
 
-static void add_bias(float *y, const float *b, int n)
+/* y (n_rows, ldy) = w · x for the rows of x: whole team; ends at a barrier.  quantize = 0
+ * reuses c->xq as the previous matmul left it (same input, same vec_dot_type). */
+static void matmul(const team *t, const art_weight *w, const float *x, size_t xs, int n, float *y, size_t ldy,
+		   int quantize)
 {
-	if (b)
-		for (int i = 0; i < n; i++) y[i] += b[i];
+	art_model_ctx *c = t->c;
+	if (quantize) {
+		team q = *t;
+		q.n = n;
+#pragma omp barrier
+		quantize_rows(&q, w->type, w->ne0, x, xs);
+#pragma omp barrier
+	}
+	art_gemm(w->type, w->ne0, w->data, w->row_size, lo(t, w->ne1), hi(t, w->ne1), c->xq, c->xq_stride, n, y, ldy);
+#pragma omp barrier
+}
+
+static int same_act(const art_weight *a, const art_weight *b)
+{
+	return art_quant_traits(a->type)->vec_dot_type == art_quant_traits(b->type)->vec_dot_type && a->ne0 == b->ne0;
 }
 
 /* F16 dot: exact products summed in double (ggml's scalar form; of the orders we tried
@@ -33,116 +67,205 @@ static float dot_f16_seq(int n, const art_f16 *x, const art_f16 *y)
 	return (float)r;
 }
 
-/* Attention of the current query (all heads) over cache positions 0..n_kv-1 of layer il.
- * With an F16 cache this is llama.cpp's non-flash path: the query is rounded to F16 for
- * K·q, softmax in F32, the probabilities rounded to F16 for V·p.  llama.cpp pads the cache
- * view to a multiple of 32 cells with zero weights; V·p runs over that padding too. */
-static void attention(art_model_ctx *c, int il, int n_kv, int ith, int nth)
+static size_t kv_ofs(const art_model_ctx *c, int il, int seq, int pos)
+{
+	const size_t kv_dim = (size_t)c->m->hp.n_head_kv * c->m->hp.head_dim;
+	return (((size_t)il * c->n_seq + (size_t)seq) * c->n_ctx + (size_t)pos) * kv_dim;
+}
+
+/* Attention of token i's head h over its sequence's positions 0..pos (layer il) into
+ * xb2.  With an F16 cache this is llama.cpp's non-flash path: the query is rounded to
+ * F16 for K·q, softmax in F32, the probabilities rounded to F16 for V·p.  llama.cpp pads
+ * the cache view to a multiple of 32 cells with zero weights; V·p runs over that padding
+ * too. */
+static void attend(art_model_ctx *c, art_att_scratch *s, int il, int i, int h)
 {
 	const art_model_hparams *hp = &c->m->hp;
-	const int hd = hp->head_dim, kv_dim = hp->n_head_kv * hd, group = hp->n_head / hp->n_head_kv;
-	const size_t lofs = (size_t)il * c->n_ctx * kv_dim;
+	const int hd = hp->head_dim, kv_dim = hp->n_head_kv * hd, q_dim = hp->n_head * hd;
+	const int kvh = h / (hp->n_head / hp->n_head_kv);
+	const int n_kv = c->pos[i] + 1, n_pad = (n_kv + 31) / 32 * 32;
+	const size_t base = kv_ofs(c, il, c->seq[i], 0) + (size_t)kvh * hd;
 	const float scale = 1.0f / sqrtf((float)hd);
-	const int f16 = c->kv_type == ART_KV_F16;
-	const int h0 = art_split_lo(hp->n_head, ith, nth), h1 = art_split_lo(hp->n_head, ith + 1, nth);
-	const int n_pad = (n_kv + 31) / 32 * 32;
-	for (int h = h0; h < h1; h++) {
-		const int kvh = h / group;
-		float *q = c->q + (size_t)h * hd, *att = c->att + (size_t)h * c->n_ctx;
-		float *out = c->xb2 + (size_t)h * hd;
-		if (f16) {
-			art_f16 *qh = c->qh + (size_t)h * hd;
-			for (int d = 0; d < hd; d++) qh[d] = art_f32_to_f16(q[d]);
-			const art_f16 *kc = (const art_f16 *)c->k_cache + lofs + (size_t)kvh * hd;
-			for (int t = 0; t < n_kv; t++) att[t] = dot_f16_seq(hd, kc + (size_t)t * kv_dim, qh);
-		} else {
-			const float *kc = (const float *)c->k_cache + lofs + (size_t)kvh * hd;
-			for (int t = 0; t < n_kv; t++) {
-				const float *k = kc + (size_t)t * kv_dim;
-				double s = 0;
-				for (int d = 0; d < hd; d++) s += (double)(q[d] * k[d]);
-				att[t] = (float)s;
-			}
+	const float *q = c->q + (size_t)i * q_dim + (size_t)h * hd;
+	float *att = s->att, *out = c->xb2 + (size_t)i * q_dim + (size_t)h * hd;
+	if (c->kv_type == ART_KV_F16) {
+		for (int d = 0; d < hd; d++) s->qh[d] = art_f32_to_f16(q[d]);
+		const art_f16 *kc = (const art_f16 *)c->k_cache + base;
+		for (int p = 0; p < n_kv; p++) att[p] = dot_f16_seq(hd, kc + (size_t)p * kv_dim, s->qh);
+		art_op_softmax(att, n_kv, scale);
+		for (int p = 0; p < n_pad; p++) s->ph[p] = p < n_kv ? art_f32_to_f16(att[p]) : 0;
+		const art_f16 *vc = (const art_f16 *)c->v_cache + base;
+		for (int d = 0; d < hd; d++) {
+			for (int p = 0; p < n_pad; p++) s->vt[p] = p < n_kv ? vc[(size_t)p * kv_dim + d] : 0;
+			out[d] = dot_f16_seq(n_pad, s->vt, s->ph);
+		}
+	} else {
+		const float *kc = (const float *)c->k_cache + base;
+		for (int p = 0; p < n_kv; p++) {
+			const float *k = kc + (size_t)p * kv_dim;
+			double sum = 0;
+			for (int d = 0; d < hd; d++) sum += (double)(q[d] * k[d]);
+			att[p] = (float)sum;
 		}
 		art_op_softmax(att, n_kv, scale);
-		if (f16) {
-			art_f16 *ph = c->ph + (size_t)h * c->n_ctx_pad, *vt = c->vt + (size_t)h * c->n_ctx_pad;
-			for (int t = 0; t < n_pad; t++) ph[t] = t < n_kv ? art_f32_to_f16(att[t]) : 0;
-			const art_f16 *vc = (const art_f16 *)c->v_cache + lofs + (size_t)kvh * hd;
-			for (int d = 0; d < hd; d++) {
-				for (int t = 0; t < n_pad; t++) vt[t] = t < n_kv ? vc[(size_t)t * kv_dim + d] : 0;
-				out[d] = dot_f16_seq(n_pad, vt, ph);
-			}
-		} else {
-			const float *vc = (const float *)c->v_cache + lofs + (size_t)kvh * hd;
-			for (int d = 0; d < hd; d++) {
-				double s = 0;
-				for (int t = 0; t < n_kv; t++) s += (double)(att[t] * vc[(size_t)t * kv_dim + d]);
-				out[d] = (float)s;
-			}
+		const float *vc = (const float *)c->v_cache + base;
+		for (int d = 0; d < hd; d++) {
+			double sum = 0;
+			for (int p = 0; p < n_kv; p++) sum += (double)(att[p] * vc[(size_t)p * kv_dim + d]);
+			out[d] = (float)sum;
 		}
 	}
 }
 
-static void store_kv(art_model_ctx *c, int il, int pos)
+static void add_bias(float *y, const float *b, int n)
 {
+	if (b)
+		for (int i = 0; i < n; i++) y[i] += b[i];
+}
+
+/* Biases, RoPE and the cache store for this thread's tokens (layer il). */
+static void qkv_post(const team *t, const art_layer *l, int il)
+{
+	art_model_ctx *c = t->c;
 	const art_model_hparams *hp = &c->m->hp;
-	const int kv_dim = hp->n_head_kv * hp->head_dim;
-	const size_t ofs = ((size_t)il * c->n_ctx + (size_t)pos) * kv_dim;
-	if (c->kv_type == ART_KV_F16) {
-		art_f16 *k = (art_f16 *)c->k_cache + ofs, *v = (art_f16 *)c->v_cache + ofs;
-		for (int i = 0; i < kv_dim; i++) k[i] = art_f32_to_f16(c->k[i]), v[i] = art_f32_to_f16(c->v[i]);
-	} else {
-		memcpy((float *)c->k_cache + ofs, c->k, (size_t)kv_dim * 4);
-		memcpy((float *)c->v_cache + ofs, c->v, (size_t)kv_dim * 4);
+	const int q_dim = hp->n_head * hp->head_dim, kv_dim = hp->n_head_kv * hp->head_dim, nr = hp->n_rot / 2 + 1;
+	for (int i = lo(t, t->n); i < hi(t, t->n); i++) {
+		float *q = c->q + (size_t)i * q_dim, *k = c->k + (size_t)i * kv_dim, *v = c->v + (size_t)i * kv_dim;
+		add_bias(q, l->bq, q_dim);
+		add_bias(k, l->bk, kv_dim);
+		add_bias(v, l->bv, kv_dim);
+		const float *cs = c->rope_cs + (size_t)i * nr, *sn = c->rope_sn + (size_t)i * nr;
+		art_op_rope(q, hp->n_head, hp->head_dim, hp->n_rot, hp->rope_neox, cs, sn);
+		art_op_rope(k, hp->n_head_kv, hp->head_dim, hp->n_rot, hp->rope_neox, cs, sn);
+		const size_t ofs = kv_ofs(c, il, c->seq[i], c->pos[i]);
+		if (c->kv_type == ART_KV_F16) {
+			art_f16 *kc = (art_f16 *)c->k_cache + ofs, *vc = (art_f16 *)c->v_cache + ofs;
+			for (int d = 0; d < kv_dim; d++) kc[d] = art_f32_to_f16(k[d]), vc[d] = art_f32_to_f16(v[d]);
+		} else {
+			memcpy((float *)c->k_cache + ofs, k, (size_t)kv_dim * 4);
+			memcpy((float *)c->v_cache + ofs, v, (size_t)kv_dim * 4);
+		}
 	}
 }
 
-static void forward_token(art_model_ctx *c, int32_t tok, int pos, int want_logits)
+/* x += y row-wise, then xb = rmsnorm(x) * w, for this thread's tokens (w NULL: no norm). */
+static void residual_norm(const team *t, const float *y, const float *w)
 {
+	art_model_ctx *c = t->c;
+	const art_model_hparams *hp = &c->m->hp;
+	const int d = hp->n_embd;
+	for (int i = lo(t, t->n); i < hi(t, t->n); i++) {
+		float *x = c->x + (size_t)i * d;
+		if (y)
+			for (int e = 0; e < d; e++) x[e] += y[(size_t)i * d + e];
+		if (w) art_op_rmsnorm(c->xb + (size_t)i * d, x, w, d, hp->rms_eps);
+	}
+}
+
+static void forward(team *t)
+{
+	art_model_ctx *c = t->c;
 	const art_model *m = c->m;
 	const art_model_hparams *hp = &m->hp;
-	const int n_embd = hp->n_embd, q_dim = hp->n_head * hp->head_dim, kv_dim = hp->n_head_kv * hp->head_dim;
-	art_op_get_row(&m->tok_embd, tok, c->x);
-	art_op_rope_cache(c->rope_cos, c->rope_sin, hp->n_rot, pos, hp->rope_base, hp->rope_freq_scale,
-			  m->rope_freqs);
+	const int n = t->n, d = hp->n_embd, q_dim = hp->n_head * hp->head_dim, kv_dim = hp->n_head_kv * hp->head_dim;
+	const int nr = hp->n_rot / 2 + 1, n_ff = hp->n_ff;
+
+	for (int i = lo(t, n); i < hi(t, n); i++) {
+		art_op_rope_cache(c->rope_cs + (size_t)i * nr, c->rope_sn + (size_t)i * nr, hp->n_rot, c->pos[i],
+				  hp->rope_base, hp->rope_freq_scale, m->rope_freqs);
+	}
+	residual_norm(t, NULL, m->layers[0].attn_norm);
+#pragma omp barrier
 	for (int il = 0; il < hp->n_layer; il++) {
 		const art_layer *l = &m->layers[il];
-		art_op_rmsnorm(c->xb, c->x, l->attn_norm, n_embd, hp->rms_eps);
-		matvec(c, &l->wq, c->xb, c->q);
-		matvec(c, &l->wk, c->xb, c->k);
-		matvec(c, &l->wv, c->xb, c->v);
-		add_bias(c->q, l->bq, q_dim);
-		add_bias(c->k, l->bk, kv_dim);
-		add_bias(c->v, l->bv, kv_dim);
-		art_op_rope(c->q, hp->n_head, hp->head_dim, hp->n_rot, hp->rope_neox, c->rope_cos, c->rope_sin);
-		art_op_rope(c->k, hp->n_head_kv, hp->head_dim, hp->n_rot, hp->rope_neox, c->rope_cos, c->rope_sin);
-		store_kv(c, il, pos);
-		const int nt = hp->n_head >= 2 && pos >= 32 ? c->n_threads : 1;
-#pragma omp parallel num_threads(nt)
-		attention(c, il, pos + 1, omp_get_thread_num(), omp_get_num_threads());
-		matvec(c, &l->wo, c->xb2, c->xb);
-		for (int i = 0; i < n_embd; i++) c->x[i] += c->xb[i];
-
-		art_op_rmsnorm(c->xb, c->x, l->ffn_norm, n_embd, hp->rms_eps);
-		matvec(c, &l->w_gate, c->xb, c->hb);
-		matvec(c, &l->w_up, c->xb, c->hb2);
-		art_op_swiglu(c->hb, c->hb, c->hb2, hp->n_ff);
-		matvec(c, &l->w_down, c->hb, c->xb);
-		for (int i = 0; i < n_embd; i++) c->x[i] += c->xb[i];
+		/* attention block; xb holds rmsnorm(x) * attn_norm */
+		matmul(t, &l->wq, c->xb, d, n, c->q, q_dim, 1);
+		matmul(t, &l->wk, c->xb, d, n, c->k, kv_dim, !same_act(&l->wq, &l->wk));
+		matmul(t, &l->wv, c->xb, d, n, c->v, kv_dim, !same_act(&l->wk, &l->wv));
+		qkv_post(t, l, il);
+#pragma omp barrier
+		const int pairs = n * hp->n_head;
+		for (int p = lo(t, pairs); p < hi(t, pairs); p++) attend(c, &c->scr[t->ith], il, p / hp->n_head, p % hp->n_head);
+		matmul(t, &l->wo, c->xb2, q_dim, n, c->xb, d, 1);
+		residual_norm(t, c->xb, l->ffn_norm);
+		/* feed-forward block; xb holds rmsnorm(x) * ffn_norm */
+		matmul(t, &l->w_gate, c->xb, d, n, c->hb, n_ff, 1);
+		matmul(t, &l->w_up, c->xb, d, n, c->hb2, n_ff, !same_act(&l->w_gate, &l->w_up));
+		for (int i = lo(t, n); i < hi(t, n); i++)
+			art_op_swiglu(c->hb + (size_t)i * n_ff, c->hb + (size_t)i * n_ff, c->hb2 + (size_t)i * n_ff, n_ff);
+		matmul(t, &l->w_down, c->hb, n_ff, n, c->xb, d, 1);
+		residual_norm(t, c->xb, il + 1 < hp->n_layer ? m->layers[il + 1].attn_norm : NULL);
+#pragma omp barrier
 	}
-	if (!want_logits) return;
-	art_op_rmsnorm(c->xb, c->x, m->output_norm, n_embd, hp->rms_eps);
-	matvec(c, &m->output, c->xb, c->logits);
+	if (c->n_out == 0) return;
+	/* logits for the entries that asked: their normed rows packed into xb2 */
+	for (int i = lo(t, n); i < hi(t, n); i++)
+		if (c->out_row[i] >= 0)
+			art_op_rmsnorm(c->xb2 + (size_t)c->out_row[i] * d, c->x + (size_t)i * d, m->output_norm, d, hp->rms_eps);
+	matmul(t, &m->output, c->xb2, d, c->n_out, c->logits, (size_t)hp->n_vocab, 1);
+}
+
+int art_model_decode(art_model_ctx *c, const art_model_batch *b)
+{
+	const art_model_hparams *hp = &c->m->hp;
+	const int n = b->n;
+	if (n < 1 || n > c->n_batch) return ART_ERANGE;
+	/* validate everything before touching state: positions per sequence, logits rows */
+	int n_out = 0;
+	for (int i = 0; i < n; i++) {
+		const int s = b->seq ? b->seq[i] : 0;
+		if (s < 0 || s >= c->n_seq || b->tokens[i] < 0 || b->tokens[i] >= hp->n_vocab) return ART_ERANGE;
+		if (b->logits ? b->logits[i] != 0 : i == n - 1) n_out++;
+	}
+	if (n_out > c->n_seq) return ART_ERANGE;
+	for (int i = 0; i < n; i++) c->pos[i] = -1;
+	for (int i = 0; i < n; i++) {
+		if (c->pos[i] >= 0) continue;
+		const int s = b->seq ? b->seq[i] : 0;
+		int p = c->n_past[s];
+		for (int j = i; j < n; j++)
+			if ((b->seq ? b->seq[j] : 0) == s) {
+				if (p >= c->n_ctx) return ART_ERANGE;
+				c->pos[j] = p++;
+			}
+	}
+	n_out = 0;
+	for (int i = 0; i < n; i++) {
+		const int s = b->seq ? b->seq[i] : 0;
+		c->seq[i] = s;
+		c->out_row[i] = (b->logits ? b->logits[i] != 0 : i == n - 1) ? n_out++ : -1;
+		/* the token's embedding row */
+		art_op_get_row(&c->m->tok_embd, b->tokens[i], c->x + (size_t)i * hp->n_embd);
+	}
+	c->n_out = n_out;
+	for (int i = 0; i < n; i++) c->n_past[c->seq[i]]++;
+	int nt = c->n_threads;
+	if (nt > c->n_scr) nt = c->n_scr;
+#pragma omp parallel num_threads(nt)
+	{
+		team t = {c, n, omp_get_thread_num(), omp_get_num_threads()};
+		forward(&t);
+	}
+	return ART_OK;
+}
+
+const float *art_model_logits(const art_model_ctx *c, int i)
+{
+	if (i < 0 || i >= c->n_batch || c->out_row[i] < 0) return NULL;
+	return c->logits + (size_t)c->out_row[i] * c->m->hp.n_vocab;
 }
 
 int art_model_eval(art_model_ctx *c, const int32_t *tokens, int n, const float **logits)
 {
-	if (n <= 0 || n > c->n_ctx - c->n_past) return ART_ERANGE;
+	if (n <= 0 || n > c->n_ctx - c->n_past[0]) return ART_ERANGE;
 	for (int i = 0; i < n; i++)
 		if (tokens[i] < 0 || tokens[i] >= c->m->hp.n_vocab) return ART_ERANGE;
-	for (int i = 0; i < n; i++) forward_token(c, tokens[i], c->n_past + i, i == n - 1);
-	c->n_past += n;
-	if (logits) *logits = c->logits;
+	for (int i = 0; i < n; i += c->n_batch) {
+		const int k = n - i < c->n_batch ? n - i : c->n_batch;
+		art_model_batch b = {.n = k, .tokens = tokens + i};
+		const int rc = art_model_decode(c, &b);
+		if (rc) return rc;
+	}
+	if (logits) *logits = c->logits; /* the last decode's only logits row: its last token */
 	return ART_OK;
 }

@@ -31,31 +31,42 @@ struct art_model {
 	art_layer *layers;    /* (n_layer) */
 };
 
+/* Per-thread attention scratch. */
+typedef struct {
+	float *att;   /* (n_ctx) scores of one head */
+	art_f16 *qh;  /* (head_dim) query in F16 */
+	art_f16 *ph;  /* (n_ctx_pad) probabilities in F16 */
+	art_f16 *vt;  /* (n_ctx_pad) one V column in F16 */
+} art_att_scratch;
+
 struct art_model_ctx {
 	const art_model *m;
-	int n_ctx, n_past, n_threads;
+	int n_ctx, n_seq, n_batch, n_threads;
+	int n_ctx_pad;             /* n_ctx rounded up to 32 */
 	enum art_kv_type kv_type;
-	void *k_cache, *v_cache; /* (n_layer, n_ctx, kv_dim) of F16 or F32 */
-	float *x, *xb, *xb2;     /* (n_embd) residual stream and scratch */
-	float *q, *k, *v;        /* (n_embd), (kv_dim), (kv_dim) */
-	float *hb, *hb2;         /* (n_ff) */
-	float *att;              /* (n_head, n_ctx) attention scores */
-	int n_ctx_pad;           /* n_ctx rounded up to 32 */
-	art_f16 *qh;             /* (n_head, head_dim) query in F16 */
-	art_f16 *ph, *vt;        /* (n_head, n_ctx_pad) probabilities / one V column in F16 */
-	void *xq;                /* activation converted for vec_dot: up to 4 bytes/elem + slack */
-	float *logits;           /* (n_vocab) */
-	float *rope_cos, *rope_sin; /* (n_rot/2) for the current position */
+	void *k_cache, *v_cache;   /* (n_layer, n_seq, n_ctx, kv_dim) of F16 or F32 */
+	int *n_past;               /* (n_seq) */
+	/* activations, one row per batch token */
+	float *x, *xb;             /* (n_batch, d_max) residual stream, normed input / scratch */
+	float *xb2;                /* (n_batch, q_dim) attention output */
+	float *q, *k, *v;          /* (n_batch, q_dim), (n_batch, kv_dim) x2 */
+	float *hb, *hb2;           /* (n_batch, n_ff) */
+	void *xq;                  /* (n_batch, xq_stride) activations converted for vec_dot */
+	size_t xq_stride;          /* bytes per row of xq (largest converted row + slack) */
+	float *rope_cs, *rope_sn;  /* (n_batch, n_rot/2) cos/sin at each token's position */
+	int32_t *pos, *seq;        /* (n_batch) of the batch being evaluated */
+	int *out_row;              /* (n_batch) logits row of each entry, -1: none */
+	int n_out;
+	float *logits;             /* (n_seq, n_vocab) */
+	art_att_scratch *scr;      /* (n_scr) */
+	int n_scr;
+	size_t bytes;              /* heap held */
 };
 
 /* ---- ops (model_ops.c); rows split by (ith, nth) where they take it ---- */
 
 /* y = x / sqrt(mean(x^2) + eps) * w, over n elements (ggml: sum in double). */
 void art_op_rmsnorm(float *y, const float *x, const float *w, int n, float eps);
-/* Converts x (n floats) to the weight's vec_dot_type into xq. */
-void art_op_quantize_act(const art_weight *w, const float *x, void *xq);
-/* y[r] = dot(row r of w, xq) for rows r in thread ith's share of [0, ne1). */
-void art_op_matvec(const art_weight *w, const void *xq, float *y, int ith, int nth);
 /* Row r of w (dequantized) into y (ne0 floats). */
 void art_op_get_row(const art_weight *w, int64_t r, float *y);
 /* cos/sin tables for position p: theta_i = p * freq_scale * base^(-2i/n_rot) / ff[i]. */

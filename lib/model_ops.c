@@ -17,20 +17,6 @@ void art_op_rmsnorm(float *y, const float *x, const float *w, int n, float eps)
 	for (int i = 0; i < n; i++) y[i] = (x[i] * scale) * w[i];
 }
 
-void art_op_quantize_act(const art_weight *w, const float *x, void *xq)
-{
-	const art_qtraits *t = art_quant_traits(w->type);
-	art_quant_traits(t->vec_dot_type)->from_float(x, xq, w->ne0);
-}
-
-void art_op_matvec(const art_weight *w, const void *xq, float *y, int ith, int nth)
-{
-	const art_vec_dot_fn dot = art_quant_traits(w->type)->vec_dot;
-	const int64_t r0 = art_split_lo(w->ne1, ith, nth), r1 = art_split_lo(w->ne1, ith + 1, nth);
-	const char *row = (const char *)w->data + (size_t)r0 * w->row_size;
-	for (int64_t r = r0; r < r1; r++, row += w->row_size) dot(w->ne0, &y[r], row, xq);
-}
-
 void art_op_get_row(const art_weight *w, int64_t r, float *y)
 {
 	ART_ASSERT(r >= 0 && r < w->ne1);

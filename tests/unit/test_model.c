@@ -1,7 +1,10 @@
 /* test_model.c — forward pass against llama.cpp's reference outputs.
  *
  *  1. stories260K-*: greedy continuation of every prompt (prompt_ids from the file) is
- *     token-identical to the reference for all its tokens.
+ *     token-identical to the reference for all its tokens, with 1, 2 and 3 threads.  The
+ *     issue's set (F32, F16, BF16, ffn192 F32 and Q8_0) must match strictly; the extra
+ *     ffn192 Q4_0 file may differ at a near-tie (see NEAR_TIE).
+ *  Run once per SIMD path by tests/run (ART_SIMD=scalar|avx2|avx512).
  *  2. synth256-*: teacher-forced over prompt_ids then ids; at every position the
  *     reference top-1 is our top-1 (or within 1e-3 of our top-1's logit), and our
  *     logits for the reference top-5 are within the per-type tolerance below.
@@ -12,6 +15,7 @@
 
 #include "err.h"
 #include "model.h"
+#include "t_simd.h"
 #include "t.h"
 
 typedef struct {
@@ -77,7 +81,7 @@ static int argmax(const float *x, int n)
 #define NEAR_TIE 0.01f
 static int worst_ties;
 
-static void test_greedy(const char *name, int n_threads, int max_prompts)
+static void test_greedy(const char *name, int n_threads, int max_prompts, int ties_ok)
 {
 	char rel[256], err[512];
 	snprintf(rel, sizeof rel, "models/%s.gguf", name);
@@ -107,7 +111,7 @@ static void test_greedy(const char *name, int n_threads, int max_prompts)
 		for (int i = 0; i < r->n_ids && rc == ART_OK; i++) {
 			int32_t t = argmax(lg, nv), want = r->ids[i];
 			if (t == want) same++;
-			else if (lg[t] - lg[want] <= NEAR_TIE) {
+			else if (ties_ok && lg[t] - lg[want] <= NEAR_TIE) {
 				ties++;
 				T_DIAG("  %s prompt %d step %d: near-tie, ours %d (%.5f) vs reference %d (%.5f)", name, p, i,
 				       t, lg[t], want, lg[want]);
@@ -220,11 +224,16 @@ static void test_errors(void)
 int main(void)
 {
 	test_errors();
+	if (!t_simd_path_ok()) return T_DONE();
+	/* the issue's files: strict token identity; ffn192-q4_0 is extra and may hit the
+	 * documented near-tie (llama.cpp's repacked Q4_0 kernels sum in another order) */
 	const char *stories[] = {"stories260K-f32", "stories260K-f16", "stories260K-bf16",
 				 "stories260K-ffn192-f32", "stories260K-ffn192-q8_0", "stories260K-ffn192-q4_0"};
-	for (size_t i = 0; i < sizeof stories / sizeof *stories; i++) test_greedy(stories[i], 1, 16);
-	test_greedy("stories260K-ffn192-q4_0", 2, 2); /* thread count must not change results */
-	T_OK(worst_ties <= 2, "greedy: %d near-tie steps in all stories260K sequences (at most 2 allowed)", worst_ties);
+	for (int nt = 1; nt <= 3; nt++)
+		for (size_t i = 0; i < sizeof stories / sizeof *stories; i++)
+			test_greedy(stories[i], nt, 16, !strcmp(stories[i], "stories260K-ffn192-q4_0"));
+	T_OK(worst_ties <= 3 * 2, "greedy: %d near-tie steps over 3 thread counts (ffn192-q4_0 only; at most 2 per run)",
+	     worst_ties);
 	/* Tolerances: float-only files differ from llama.cpp by summation order alone; the
 	 * quantized ones also re-quantize every activation, so a last-bit difference upstream
 	 * can move one activation by a quantization step, which the random synth256 weights

@@ -14,6 +14,7 @@
 #include "model.h"
 #include "quant.h"
 #include "t.h"
+#include "t_simd.h"
 
 typedef struct {
 	const art_gguf *g;
@@ -185,6 +186,7 @@ static void check(const char *label, const char *path, int want_arch)
 
 int main(void)
 {
+	if (!t_simd_path_ok()) return T_DONE();
 	check("llama stories260K-f32", t_shared("models/stories260K-f32.gguf"), ART_ARCH_LLAMA);
 	char dir[] = "/tmp/art-test-ref-XXXXXX", path[256], err[512];
 	if (!mkdtemp(dir)) return T_DONE();
