@@ -1,6 +1,7 @@
 /* art-bench — measure the machine and the inference engine: memory bandwidth (the decode
  * ceiling), prefill and decode tokens/s, thread scaling, load time, peak RSS. */
 #include "bench.h"
+#include "bench_infer.h"
 #include "cli.h"
 #include "clock.h"
 #include "err.h"
@@ -80,11 +81,10 @@ static int cmd_bandwidth(int argc, char **argv)
 
 /* ---- infer ---- */
 static struct {
-	const char *model;
+	const char *model, *scaling, *batch, *kv;
 	long long threads, pp, tg, reps, ctx;
-	const char *scaling;
 	double gbps;
-} in = {.pp = 128, .tg = 64, .reps = 3, .ctx = 0};
+} in = {.pp = 128, .tg = 64, .reps = 3, .ctx = 0, .batch = "1,4,8", .kv = "f16"};
 static const art_opt in_opts[] = {
 	{"model", 'm', ART_OPT_STR, &in.model, 0, 0, "FILE", "GGUF model"},
 	{"threads", 't', ART_OPT_INT, &in.threads, 0, 1024, "N", "threads (default: physical cores)"},
@@ -92,51 +92,40 @@ static const art_opt in_opts[] = {
 	{"gen", 'n', ART_OPT_INT, &in.tg, 0, 65536, "N", "decode length in tokens (default 64; 0 skips)"},
 	{"reps", 'r', ART_OPT_INT, &in.reps, 1, 1000, "N", "repetitions, mean and best reported (default 3)"},
 	{"ctx", 'c', ART_OPT_INT, &in.ctx, 0, 1 << 20, "N", "context size (default prompt + gen)"},
+	{"kv-type", 0, ART_OPT_STR, &in.kv, 0, 0, "TYPE", "KV cache type: f16 (default) or f32"},
 	{"scaling", 0, ART_OPT_STR, &in.scaling, 0, 0, "LIST", "also decode at these thread counts, e.g. 1,2,4"},
+	{"batch", 'b', ART_OPT_STR, &in.batch, 0, 0, "LIST",
+	 "batched decode: aggregate tok/s with this many sequences per step (default 1,4,8; empty skips)"},
 	{"bandwidth", 0, ART_OPT_DBL, &in.gbps, 0, 1e6, "GBPS", "bandwidth for the ceiling share (default: measure)"},
 	{"json", 'j', ART_OPT_FLAG, &json, 0, 0, NULL, "JSON lines instead of a table"},
 	{0},
 };
 static const art_cmd in_cmd = {"art-bench infer", "-m MODEL [OPTION]...",
-			       "Prefill (pp) and decode (tg) tokens/s of a model, like llama-bench.", in_opts,
+			       "Prefill (pp), decode (tg) and batched decode tokens/s of a model, like llama-bench.",
+			       in_opts,
 			       "Decode streams every weight once per token, so its ceiling is\n"
-			       "bandwidth / model size; the share of that ceiling is reported."};
+			       "bandwidth / model size; the share of that ceiling is reported.\n"
+			       "Peak RSS is taken after the single-sequence runs (before the batched\n"
+			       "context exists) and compared with file + KV cache + 100 MB."};
 
-typedef struct {
-	double mean, best;
-} rate;
-
-static rate run_pp(art_model_ctx *c, const int32_t *toks, int n, int reps)
+/* Thread or sequence counts from "1,2,4" into v (at most max); returns how many. */
+static int parse_list(const char *opt, const char *list, long long *v, int max)
 {
-	rate r = {0, 0};
-	for (int i = 0; i < reps; i++) {
-		art_model_ctx_truncate(c, 0);
-		int64_t t0 = art_clock_mono_us();
-		if (art_model_eval(c, toks, n, NULL) != ART_OK)
-			art_die(ART_EXIT_INTERNAL, "eval failed");
-		double s = n / ((double)(art_clock_mono_us() - t0) / 1e6);
-		r.mean += s / reps;
-		if (s > r.best)
-			r.best = s;
+	char *dup = strdup(list), *save = NULL;
+	int n = 0;
+	if (!dup) art_die(ART_EXIT_INTERNAL, "out of memory");
+	for (char *tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == max || art_parse_ll(tok, 1, 1024, &v[n]) != 0)
+			art_die(ART_EXIT_USAGE, "--%s: '%s' is not a count from 1 to 1024 (at most %d)", opt, tok, max);
+		n++;
 	}
-	return r;
+	free(dup);
+	return n;
 }
 
-static rate run_tg(art_model_ctx *c, const int32_t *toks, int n, int reps)
+static void need(int rc, const char *what)
 {
-	rate r = {0, 0};
-	for (int i = 0; i < reps; i++) {
-		art_model_ctx_truncate(c, 0);
-		int64_t t0 = art_clock_mono_us();
-		for (int k = 0; k < n; k++)
-			if (art_model_eval(c, toks + k, 1, NULL) != ART_OK)
-				art_die(ART_EXIT_INTERNAL, "eval failed");
-		double s = n / ((double)(art_clock_mono_us() - t0) / 1e6);
-		r.mean += s / reps;
-		if (s > r.best)
-			r.best = s;
-	}
-	return r;
+	if (rc != ART_OK) art_die(ART_EXIT_INTERNAL, "%s failed (%s)", what, art_strerror(rc));
 }
 
 static int cmd_infer(int argc, char **argv)
@@ -145,6 +134,12 @@ static int cmd_infer(int argc, char **argv)
 		art_die(ART_EXIT_USAGE, "unexpected argument '%s'", argv[0]);
 	if (!in.model)
 		art_die(ART_EXIT_USAGE, "infer needs -m MODEL\nTry 'art-bench infer --help' for more information.");
+	enum art_kv_type kv = ART_KV_F16;
+	if (!strcmp(in.kv, "f32")) kv = ART_KV_F32;
+	else if (strcmp(in.kv, "f16")) art_die(ART_EXIT_USAGE, "--kv-type must be f16 or f32");
+	long long scale[32], seqs[32];
+	const int n_scale = in.scaling ? parse_list("scaling", in.scaling, scale, 32) : 0;
+	const int n_seqs = *in.batch ? parse_list("batch", in.batch, seqs, 32) : 0;
 	int threads = in.threads ? (int)in.threads : art_bench_physical_cores();
 	struct stat st;
 	if (stat(in.model, &st) != 0)
@@ -159,19 +154,26 @@ static int cmd_infer(int argc, char **argv)
 	const art_model_hparams *hp = art_model_hparams_get(m);
 	int n_ctx = in.ctx ? (int)in.ctx : (int)(in.pp > in.tg ? in.pp : in.tg) + 8;
 	art_model_ctx *c;
-	if (art_model_ctx_new(&c, m, n_ctx, threads, ART_KV_F16, err, sizeof err) != ART_OK)
+	art_model_ctx_params cp = {.n_ctx = n_ctx, .n_seq = 1, .n_batch = in.pp > 512 ? 512 : in.pp > 0 ? (int)in.pp : 1,
+				   .n_threads = threads, .kv_type = kv};
+	if (art_model_ctx_open(&c, m, &cp, err, sizeof err) != ART_OK)
 		art_die(ART_EXIT_CONFIG, "%s", err);
-	int ntok = (int)(in.pp > in.tg ? in.pp : in.tg);
-	int32_t *toks = malloc(sizeof(int32_t) * (size_t)(ntok ? ntok : 1));
+	const size_t kv_bytes = 2 * (size_t)hp->n_layer * (size_t)n_ctx * (size_t)(hp->n_head_kv * hp->head_dim) *
+				(kv == ART_KV_F16 ? 2 : 4);
+	const size_t ctx_bytes = art_model_ctx_bytes(c);
+	int ntok = (int)(in.pp > in.tg ? in.pp : in.tg) + 32;
+	int32_t *toks = malloc(sizeof(int32_t) * (size_t)ntok);
+	if (!toks) art_die(ART_EXIT_INTERNAL, "out of memory");
 	for (int i = 0; i < ntok; i++)
 		toks[i] = (int32_t)((i * 7919 + 13) % hp->n_vocab); /* any valid ids */
 	double ceiling = gbps * 1e9 / (double)st.st_size; /* tokens/s if decode were pure streaming */
 	const char *name = strrchr(in.model, '/') ? strrchr(in.model, '/') + 1 : in.model;
 	double size_mb = (double)st.st_size / 1e6;
+	art_bench_rate r;
 	if (!json)
 		printf("%-28s %8s %4s %10s %10s %10s %8s\n", "model", "MB", "thr", "test", "tok/s", "best", "ceiling%");
 	if (in.pp > 0) {
-		rate r = run_pp(c, toks, (int)in.pp, (int)in.reps);
+		need(art_bench_pp(c, toks, (int)in.pp, (int)in.reps, &r), "prefill");
 		if (json)
 			printf("{\"bench\":\"infer\",\"model\":\"%s\",\"size_mb\":%.1f,\"threads\":%d,\"test\":\"pp%lld\",\"tok_s\":%.2f,\"best_tok_s\":%.2f,\"gbps\":%.2f}\n",
 			       name, size_mb, threads, in.pp, r.mean, r.best, gbps);
@@ -179,7 +181,7 @@ static int cmd_infer(int argc, char **argv)
 			printf("%-28s %8.1f %4d %10s %10.2f %10.2f %8s\n", name, size_mb, threads, "pp", r.mean, r.best, "-");
 	}
 	if (in.tg > 0) {
-		rate r = run_tg(c, toks, (int)in.tg, (int)in.reps);
+		need(art_bench_tg(c, toks, (int)in.tg, (int)in.reps, &r), "decode");
 		double share = 100.0 * r.mean / ceiling;
 		if (json)
 			printf("{\"bench\":\"infer\",\"model\":\"%s\",\"size_mb\":%.1f,\"threads\":%d,\"test\":\"tg%lld\",\"tok_s\":%.2f,\"best_tok_s\":%.2f,\"gbps\":%.2f,\"ceiling_tok_s\":%.2f,\"ceiling_share\":%.3f}\n",
@@ -187,28 +189,48 @@ static int cmd_infer(int argc, char **argv)
 		else
 			printf("%-28s %8.1f %4d %10s %10.2f %10.2f %7.1f%%\n", name, size_mb, threads, "tg", r.mean, r.best, share);
 	}
-	if (in.scaling) {
-		char *list = strdup(in.scaling), *save = NULL;
-		for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			long long t;
-			if (art_parse_ll(tok, 1, 1024, &t) != 0)
-				art_die(ART_EXIT_USAGE, "--scaling: '%s' is not a thread count", tok);
-			art_model_ctx_set_threads(c, (int)t);
-			rate r = run_tg(c, toks, (int)(in.tg ? in.tg : 16), 1);
-			if (json)
-				printf("{\"bench\":\"scaling\",\"model\":\"%s\",\"threads\":%lld,\"test\":\"tg\",\"tok_s\":%.2f}\n", name, t, r.mean);
-			else
-				printf("%-28s %8.1f %4lld %10s %10.2f %10s %8s\n", name, size_mb, t, "tg-scale", r.mean, "-", "-");
-		}
-		free(list);
+	for (int i = 0; i < n_scale; i++) {
+		art_model_ctx_set_threads(c, (int)scale[i]);
+		need(art_bench_tg(c, toks, (int)(in.tg ? in.tg : 16), 1, &r), "decode");
+		if (json)
+			printf("{\"bench\":\"scaling\",\"model\":\"%s\",\"threads\":%lld,\"test\":\"tg\",\"tok_s\":%.2f}\n", name, scale[i], r.mean);
+		else
+			printf("%-28s %8.1f %4lld %10s %10.2f %10s %8s\n", name, size_mb, scale[i], "tg-scale", r.mean, "-", "-");
 	}
-	uint64_t rss = art_bench_peak_rss();
+	const uint64_t rss = art_bench_peak_rss();
+	const double budget = ((double)st.st_size + (double)kv_bytes + 100e6) / 1e6;
 	if (json)
-		printf("{\"bench\":\"load\",\"model\":\"%s\",\"load_ms\":%.1f,\"peak_rss_mb\":%.1f,\"ctx\":%d}\n", name, load_ms, (double)rss / 1e6, n_ctx);
+		printf("{\"bench\":\"load\",\"model\":\"%s\",\"load_ms\":%.1f,\"peak_rss_mb\":%.1f,\"ctx\":%d,\"kv_mb\":%.1f,\"ctx_mb\":%.1f,\"rss_budget_mb\":%.1f,\"rss_ok\":%s}\n",
+		       name, load_ms, (double)rss / 1e6, n_ctx, (double)kv_bytes / 1e6, (double)ctx_bytes / 1e6, budget,
+		       (double)rss / 1e6 <= budget ? "true" : "false");
 	else
-		printf("load %.1f ms, peak RSS %.1f MB (ctx %d), bandwidth %.1f GB/s\n", load_ms, (double)rss / 1e6, n_ctx, gbps);
-	free(toks);
+		printf("load %.1f ms, peak RSS %.1f MB (ctx %d: KV %.1f MB, context %.1f MB; budget file + KV + 100 MB = %.1f MB: %s), bandwidth %.1f GB/s\n",
+		       load_ms, (double)rss / 1e6, n_ctx, (double)kv_bytes / 1e6, (double)ctx_bytes / 1e6, budget,
+		       (double)rss / 1e6 <= budget ? "within" : "OVER", gbps);
 	art_model_ctx_free(c);
+	if (n_seqs > 0) {
+		const int gen = (int)(in.tg ? in.tg : 16), prompt = 16;
+		long long most = 1;
+		for (int i = 0; i < n_seqs; i++) most = seqs[i] > most ? seqs[i] : most;
+		art_model_ctx_params bp = {.n_ctx = prompt + gen + 8, .n_seq = (int)most, .n_batch = (int)most * prompt,
+					   .n_threads = threads, .kv_type = kv};
+		if (art_model_ctx_open(&c, m, &bp, err, sizeof err) != ART_OK) art_die(ART_EXIT_CONFIG, "%s", err);
+		double single = 0;
+		for (int i = 0; i < n_seqs; i++) {
+			need(art_bench_tg_batched(c, (int)seqs[i], toks, prompt, gen, (int)in.reps, &r), "batched decode");
+			if (seqs[i] == 1) single = r.mean;
+			char x[32] = "-";
+			if (single > 0) snprintf(x, sizeof x, "%.2fx", r.mean / single);
+			if (json)
+				printf("{\"bench\":\"batched\",\"model\":\"%s\",\"threads\":%d,\"seqs\":%lld,\"test\":\"tg%d\",\"tok_s\":%.2f,\"best_tok_s\":%.2f,\"vs_single\":%.3f}\n",
+				       name, threads, seqs[i], gen, r.mean, r.best, single > 0 ? r.mean / single : 0);
+			else
+				printf("%-28s %8.1f %4d %7s%-3lld %10.2f %10.2f %8s\n", name, size_mb, threads, "batch", seqs[i],
+				       r.mean, r.best, x);
+		}
+		art_model_ctx_free(c);
+	}
+	free(toks);
 	art_model_close(m);
 	art_exit(ART_EXIT_OK);
 }

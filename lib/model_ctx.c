@@ -39,7 +39,6 @@ static void scratch_free(art_model_ctx *c)
 		free(c->scr[i].att);
 		free(c->scr[i].qh);
 		free(c->scr[i].ph);
-		free(c->scr[i].vt);
 	}
 	free(c->scr);
 	c->scr = NULL;
@@ -58,8 +57,7 @@ static int scratch_alloc(art_model_ctx *c, int n)
 		s[i].att = ccalloc(c, (size_t)c->n_ctx_pad, sizeof(float));
 		s[i].qh = ccalloc(c, (size_t)hp->head_dim, sizeof(art_f16));
 		s[i].ph = ccalloc(c, (size_t)c->n_ctx_pad, sizeof(art_f16));
-		s[i].vt = ccalloc(c, (size_t)c->n_ctx_pad, sizeof(art_f16));
-		if (!s[i].att || !s[i].qh || !s[i].ph || !s[i].vt) return ART_ENOMEM;
+		if (!s[i].att || !s[i].qh || !s[i].ph) return ART_ENOMEM;
 	}
 	return ART_OK;
 }

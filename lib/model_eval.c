@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "attn.h"
 #include "gemm.h"
 #include "model_impl.h"
 
@@ -36,10 +37,13 @@ static void quantize_rows(const team *t, uint32_t wt, int64_t K, const float *x,
 		vt->from_float(x + (size_t)i * xs, (char *)t->c->xq + (size_t)i * t->c->xq_stride, K);
 }
 
-/* y (n_rows, ldy) = w · x for the rows of x: whole team; ends at a barrier.  quantize = 0
- * reuses c->xq as the previous matmul left it (same input, same vec_dot_type). */
+/* y (n_rows, ldy) = w · x for the rows of x: whole team.  quantize = 0 reuses c->xq as
+ * the previous matmul left it (same input, same vec_dot_type); quantizing starts with a
+ * barrier, so xq is never overwritten while another thread still reads it.  sync = 1 ends
+ * at a barrier (y complete); 0 when the next op only reads xq, like the k after the q
+ * projection. */
 static void matmul(const team *t, const art_weight *w, const float *x, size_t xs, int n, float *y, size_t ldy,
-		   int quantize)
+		   int quantize, int sync)
 {
 	art_model_ctx *c = t->c;
 	if (quantize) {
@@ -50,21 +54,14 @@ static void matmul(const team *t, const art_weight *w, const float *x, size_t xs
 #pragma omp barrier
 	}
 	art_gemm(w->type, w->ne0, w->data, w->row_size, lo(t, w->ne1), hi(t, w->ne1), c->xq, c->xq_stride, n, y, ldy);
+	if (sync) {
 #pragma omp barrier
+	}
 }
 
 static int same_act(const art_weight *a, const art_weight *b)
 {
 	return art_quant_traits(a->type)->vec_dot_type == art_quant_traits(b->type)->vec_dot_type && a->ne0 == b->ne0;
-}
-
-/* F16 dot: exact products summed in double (ggml's scalar form; of the orders we tried
- * against the reference outputs this one agreed best overall). */
-static float dot_f16_seq(int n, const art_f16 *x, const art_f16 *y)
-{
-	double r = 0;
-	for (int i = 0; i < n; i++) r += (double)(art_f16_to_f32(x[i]) * art_f16_to_f32(y[i]));
-	return (float)r;
 }
 
 static size_t kv_ofs(const art_model_ctx *c, int il, int seq, int pos)
@@ -90,15 +87,10 @@ static void attend(art_model_ctx *c, art_att_scratch *s, int il, int i, int h)
 	float *att = s->att, *out = c->xb2 + (size_t)i * q_dim + (size_t)h * hd;
 	if (c->kv_type == ART_KV_F16) {
 		for (int d = 0; d < hd; d++) s->qh[d] = art_f32_to_f16(q[d]);
-		const art_f16 *kc = (const art_f16 *)c->k_cache + base;
-		for (int p = 0; p < n_kv; p++) att[p] = dot_f16_seq(hd, kc + (size_t)p * kv_dim, s->qh);
+		c->kq((const art_f16 *)c->k_cache + base, (size_t)kv_dim, n_kv, s->qh, hd, att);
 		art_op_softmax(att, n_kv, scale);
 		for (int p = 0; p < n_pad; p++) s->ph[p] = p < n_kv ? art_f32_to_f16(att[p]) : 0;
-		const art_f16 *vc = (const art_f16 *)c->v_cache + base;
-		for (int d = 0; d < hd; d++) {
-			for (int p = 0; p < n_pad; p++) s->vt[p] = p < n_kv ? vc[(size_t)p * kv_dim + d] : 0;
-			out[d] = dot_f16_seq(n_pad, s->vt, s->ph);
-		}
+		c->vp((const art_f16 *)c->v_cache + base, (size_t)kv_dim, n_kv, n_pad, s->ph, hd, out);
 	} else {
 		const float *kc = (const float *)c->k_cache + base;
 		for (int p = 0; p < n_kv; p++) {
@@ -175,34 +167,34 @@ static void forward(team *t)
 				  hp->rope_base, hp->rope_freq_scale, m->rope_freqs);
 	}
 	residual_norm(t, NULL, m->layers[0].attn_norm);
-#pragma omp barrier
+	/* from here on every matmul that quantizes starts at a barrier, which is what orders
+	 * each row-wise op before the next matmul reads its rows */
 	for (int il = 0; il < hp->n_layer; il++) {
 		const art_layer *l = &m->layers[il];
 		/* attention block; xb holds rmsnorm(x) * attn_norm */
-		matmul(t, &l->wq, c->xb, d, n, c->q, q_dim, 1);
-		matmul(t, &l->wk, c->xb, d, n, c->k, kv_dim, !same_act(&l->wq, &l->wk));
-		matmul(t, &l->wv, c->xb, d, n, c->v, kv_dim, !same_act(&l->wk, &l->wv));
+		matmul(t, &l->wq, c->xb, d, n, c->q, q_dim, 1, 0);
+		matmul(t, &l->wk, c->xb, d, n, c->k, kv_dim, !same_act(&l->wq, &l->wk), 0);
+		matmul(t, &l->wv, c->xb, d, n, c->v, kv_dim, !same_act(&l->wk, &l->wv), 1);
 		qkv_post(t, l, il);
 #pragma omp barrier
 		const int pairs = n * hp->n_head;
 		for (int p = lo(t, pairs); p < hi(t, pairs); p++) attend(c, &c->scr[t->ith], il, p / hp->n_head, p % hp->n_head);
-		matmul(t, &l->wo, c->xb2, q_dim, n, c->xb, d, 1);
+		matmul(t, &l->wo, c->xb2, q_dim, n, c->xb, d, 1, 1);
 		residual_norm(t, c->xb, l->ffn_norm);
 		/* feed-forward block; xb holds rmsnorm(x) * ffn_norm */
-		matmul(t, &l->w_gate, c->xb, d, n, c->hb, n_ff, 1);
-		matmul(t, &l->w_up, c->xb, d, n, c->hb2, n_ff, !same_act(&l->w_gate, &l->w_up));
+		matmul(t, &l->w_gate, c->xb, d, n, c->hb, n_ff, 1, 0);
+		matmul(t, &l->w_up, c->xb, d, n, c->hb2, n_ff, !same_act(&l->w_gate, &l->w_up), 1);
 		for (int i = lo(t, n); i < hi(t, n); i++)
 			art_op_swiglu(c->hb + (size_t)i * n_ff, c->hb + (size_t)i * n_ff, c->hb2 + (size_t)i * n_ff, n_ff);
-		matmul(t, &l->w_down, c->hb, n_ff, n, c->xb, d, 1);
+		matmul(t, &l->w_down, c->hb, n_ff, n, c->xb, d, 1, 1);
 		residual_norm(t, c->xb, il + 1 < hp->n_layer ? m->layers[il + 1].attn_norm : NULL);
-#pragma omp barrier
 	}
 	if (c->n_out == 0) return;
 	/* logits for the entries that asked: their normed rows packed into xb2 */
 	for (int i = lo(t, n); i < hi(t, n); i++)
 		if (c->out_row[i] >= 0)
 			art_op_rmsnorm(c->xb2 + (size_t)c->out_row[i] * d, c->x + (size_t)i * d, m->output_norm, d, hp->rms_eps);
-	matmul(t, &m->output, c->xb2, d, c->n_out, c->logits, (size_t)hp->n_vocab, 1);
+	matmul(t, &m->output, c->xb2, d, c->n_out, c->logits, (size_t)hp->n_vocab, 1, 1);
 }
 
 int art_model_decode(art_model_ctx *c, const art_model_batch *b)
@@ -239,6 +231,8 @@ int art_model_decode(art_model_ctx *c, const art_model_batch *b)
 	}
 	c->n_out = n_out;
 	for (int i = 0; i < n; i++) c->n_past[c->seq[i]]++;
+	c->kq = art_attn_kq_f16();
+	c->vp = art_attn_vp_f16();
 	int nt = c->n_threads;
 	if (nt > c->n_scr) nt = c->n_scr;
 #pragma omp parallel num_threads(nt)

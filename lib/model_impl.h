@@ -4,6 +4,7 @@
 #ifndef ART_MODEL_IMPL_H
 #define ART_MODEL_IMPL_H
 #include "model.h"
+#include "attn.h"
 #include "quant.h"
 
 /* A 2-D weight in the mapping: ne1 rows of ne0 elements, row-major. */
@@ -36,7 +37,6 @@ typedef struct {
 	float *att;   /* (n_ctx) scores of one head */
 	art_f16 *qh;  /* (head_dim) query in F16 */
 	art_f16 *ph;  /* (n_ctx_pad) probabilities in F16 */
-	art_f16 *vt;  /* (n_ctx_pad) one V column in F16 */
 } art_att_scratch;
 
 struct art_model_ctx {
@@ -59,6 +59,8 @@ struct art_model_ctx {
 	int n_out;
 	float *logits;             /* (n_seq, n_vocab) */
 	art_att_scratch *scr;      /* (n_scr) */
+	art_attn_kq_fn kq;         /* F16-cache attention dots of the SIMD path in use */
+	art_attn_vp_fn vp;
 	int n_scr;
 	size_t bytes;              /* heap held */
 };
