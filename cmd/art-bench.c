@@ -170,6 +170,8 @@ static int cmd_infer(int argc, char **argv)
 	const char *name = strrchr(in.model, '/') ? strrchr(in.model, '/') + 1 : in.model;
 	double size_mb = (double)st.st_size / 1e6;
 	art_bench_rate r;
+	/* warm-up: one token touches every weight page and starts the thread team */
+	need(art_model_eval(c, toks, 1, NULL), "warm-up");
 	if (!json)
 		printf("%-28s %8s %4s %10s %10s %10s %8s\n", "model", "MB", "thr", "test", "tok/s", "best", "ceiling%");
 	if (in.pp > 0) {
