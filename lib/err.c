@@ -1,6 +1,8 @@
 /* err.c — names of library status codes. */
 #include "err.h"
 
+#include <stdarg.h>
+
 const char *art_strerror(int status)
 {
 	switch (status) {
@@ -18,4 +20,15 @@ const char *art_strerror(int status)
 	case ART_EEXIST: return "already exists";
 	}
 	return "unknown error";
+}
+
+int art_errf(char *err, size_t errsz, int rc, const char *fmt, ...)
+{
+	if (err && errsz) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
 }

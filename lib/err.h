@@ -27,6 +27,9 @@ enum art_status {
 
 /* Short stable name of a status ("ok", "einval", ...); never NULL. */
 const char *art_strerror(int status);
+/* Writes the formatted line into err (when err and errsz) and returns rc, for
+ * `return art_errf(err, errsz, ART_EFORMAT, "%s: ...", path);`. */
+int art_errf(char *err, size_t errsz, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #define ART_ASSERT(cond)                                                                    \
 	do {                                                                                 \

@@ -1,6 +1,5 @@
 /* model.c — model loading: architecture table, hyperparameters from GGUF metadata,
  * tensor lookup with shape and type checks, context allocation. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +19,6 @@ static const arch_info archs[] = {
 	{"qwen2", ART_ARCH_QWEN2, 1, 1},
 };
 
-static int ferr(char *err, size_t errsz, int rc, const char *fmt, ...)
-{
-	if (err && errsz) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 typedef struct {
 	const art_gguf *g;
 	const char *path, *arch;
@@ -47,11 +35,11 @@ static int hp_int(loader *L, const char *suffix, int64_t def, int64_t lo, int64_
 	int rc = art_gguf_get_i64(L->g, key, &v);
 	if (rc == ART_ENOENT && def >= 0) v = def;
 	else if (rc == ART_ENOENT)
-		return ferr(L->err, L->errsz, ART_EFORMAT, "%s: missing metadata key %s", L->path, key);
+		return art_errf(L->err, L->errsz, ART_EFORMAT, "%s: missing metadata key %s", L->path, key);
 	else if (rc)
-		return ferr(L->err, L->errsz, ART_EFORMAT, "%s: metadata key %s is not an integer", L->path, key);
+		return art_errf(L->err, L->errsz, ART_EFORMAT, "%s: metadata key %s is not an integer", L->path, key);
 	if (v < lo || v > hi)
-		return ferr(L->err, L->errsz, ART_EFORMAT, "%s: %s = %lld out of range %lld..%lld", L->path, key,
+		return art_errf(L->err, L->errsz, ART_EFORMAT, "%s: %s = %lld out of range %lld..%lld", L->path, key,
 			    (long long)v, (long long)lo, (long long)hi);
 	*out = (int)v;
 	return ART_OK;
@@ -66,7 +54,7 @@ static int hp_float(loader *L, const char *suffix, float def, float *out)
 		*out = def;
 		return ART_OK;
 	}
-	if (rc) return ferr(L->err, L->errsz, ART_EFORMAT, "%s: metadata key %s is not a float", L->path, key);
+	if (rc) return art_errf(L->err, L->errsz, ART_EFORMAT, "%s: metadata key %s is not a float", L->path, key);
 	return ART_OK;
 }
 
@@ -83,15 +71,15 @@ static int get_tensor(loader *L, const art_gguf_tensor **out, int optional, int6
 	const art_gguf_tensor *t = art_gguf_tensor_at(L->g, art_gguf_find_tensor(L->g, name));
 	if (!t) {
 		if (optional) return ART_OK;
-		return ferr(L->err, L->errsz, ART_EFORMAT, "%s: missing tensor %s (architecture %s)", L->path,
+		return art_errf(L->err, L->errsz, ART_EFORMAT, "%s: missing tensor %s (architecture %s)", L->path,
 			    name, L->arch);
 	}
 	const art_qtraits *q = art_quant_traits(t->type);
 	if (!q || !t->data)
-		return ferr(L->err, L->errsz, ART_EUNSUPP, "%s: tensor %s has unsupported type %u", L->path,
+		return art_errf(L->err, L->errsz, ART_EUNSUPP, "%s: tensor %s has unsupported type %u", L->path,
 			    name, t->type);
 	if (t->ne[0] != ne0 || t->ne[1] != ne1 || t->ne[2] != 1 || t->ne[3] != 1)
-		return ferr(L->err, L->errsz, ART_EFORMAT,
+		return art_errf(L->err, L->errsz, ART_EFORMAT,
 			    "%s: tensor %s has shape (%lld, %lld, %lld, %lld), expected (%lld, %lld)", L->path,
 			    name, (long long)t->ne[0], (long long)t->ne[1], (long long)t->ne[2],
 			    (long long)t->ne[3], (long long)ne0, (long long)ne1);
@@ -107,7 +95,7 @@ static int get_weight(loader *L, art_weight *w, int optional, int64_t ne0, int64
 	if (rc || !t) return rc;
 	const art_qtraits *q = art_quant_traits(t->type);
 	if (!q->vec_dot || !q->to_float)
-		return ferr(L->err, L->errsz, ART_EUNSUPP, "%s: tensor %.*s: type %s cannot be a weight",
+		return art_errf(L->err, L->errsz, ART_EUNSUPP, "%s: tensor %.*s: type %s cannot be a weight",
 			    L->path, (int)t->name.n, t->name.s, q->name);
 	w->data = t->data;
 	w->type = t->type;
@@ -124,7 +112,7 @@ static int get_vec(loader *L, float **out, int optional, int64_t n, const char *
 	int rc = get_tensor(L, &t, optional, n, 1, fmt, layer);
 	if (rc || !t) return rc;
 	*out = malloc((size_t)n * sizeof **out);
-	if (!*out) return ferr(L->err, L->errsz, ART_ENOMEM, "out of memory");
+	if (!*out) return art_errf(L->err, L->errsz, ART_ENOMEM, "out of memory");
 	art_quant_traits(t->type)->to_float(t->data, *out, n);
 	return ART_OK;
 }
@@ -140,7 +128,7 @@ int art_model_open(art_model **out, const char *path, char *err, size_t errsz)
 {
 	*out = NULL;
 	art_model *m = calloc(1, sizeof *m);
-	if (!m) return ferr(err, errsz, ART_ENOMEM, "out of memory");
+	if (!m) return art_errf(err, errsz, ART_ENOMEM, "out of memory");
 	int rc = art_gguf_open(&m->g, path, err, errsz);
 	if (rc) {
 		free(m);
@@ -150,14 +138,14 @@ int art_model_open(art_model **out, const char *path, char *err, size_t errsz)
 	art_gguf_str an;
 	if (art_gguf_get_str(m->g, "general.architecture", &an) != ART_OK) {
 		art_model_close(m);
-		return ferr(err, errsz, ART_EFORMAT, "%s: missing metadata key general.architecture", path);
+		return art_errf(err, errsz, ART_EFORMAT, "%s: missing metadata key general.architecture", path);
 	}
 	art_gguf_str_copy(an, hp->arch_name, sizeof hp->arch_name);
 	const arch_info *ai = NULL;
 	for (size_t i = 0; i < sizeof archs / sizeof *archs; i++)
 		if (art_gguf_str_eq(an, archs[i].name)) ai = &archs[i];
 	if (!ai) {
-		ferr(err, errsz, ART_EUNSUPP, "%s: unsupported architecture '%.*s' (supported: llama, qwen2)", path,
+		art_errf(err, errsz, ART_EUNSUPP, "%s: unsupported architecture '%.*s' (supported: llama, qwen2)", path,
 		     (int)(an.n > 64 ? 64 : an.n), an.s);
 		art_model_close(m); /* an points into the mapping: close after formatting */
 		return ART_EUNSUPP;
@@ -175,7 +163,7 @@ int art_model_open(art_model **out, const char *path, char *err, size_t errsz)
 	    (rc = hp_int(&L, "context_length", 2048, 1, 1 << 24, &hp->n_ctx_train)))
 		goto fail;
 	if (hp->n_head % hp->n_head_kv) {
-		rc = ferr(err, errsz, ART_EFORMAT, "%s: head_count %d not a multiple of head_count_kv %d", path,
+		rc = art_errf(err, errsz, ART_EFORMAT, "%s: head_count %d not a multiple of head_count_kv %d", path,
 			  hp->n_head, hp->n_head_kv);
 		goto fail;
 	}
@@ -185,7 +173,7 @@ int art_model_open(art_model **out, const char *path, char *err, size_t errsz)
 	int vlen;
 	if ((rc = hp_int(&L, "attention.value_length", hp->head_dim, 2, 4096, &vlen))) goto fail;
 	if (vlen != hp->head_dim || hp->n_rot % 2 || hp->head_dim % 2) {
-		rc = ferr(err, errsz, ART_EUNSUPP, "%s: unsupported head layout (key %d, value %d, rope %d)", path,
+		rc = art_errf(err, errsz, ART_EUNSUPP, "%s: unsupported head layout (key %d, value %d, rope %d)", path,
 			  hp->head_dim, vlen, hp->n_rot);
 		goto fail;
 	}
@@ -201,14 +189,14 @@ int art_model_open(art_model **out, const char *path, char *err, size_t errsz)
 	if (!factor && (rc = hp_float(&L, "rope.scale_linear", 0.0f, &factor))) goto fail;
 	hp->rope_freq_scale = 1.0f;
 	if (has_type && !art_gguf_str_eq(st, "none") && !art_gguf_str_eq(st, "linear")) {
-		rc = ferr(err, errsz, ART_EUNSUPP, "%s: rope scaling type '%.*s' not supported (none, linear)", path,
+		rc = art_errf(err, errsz, ART_EUNSUPP, "%s: rope scaling type '%.*s' not supported (none, linear)", path,
 			  (int)(st.n > 32 ? 32 : st.n), st.s);
 		goto fail;
 	}
 	if (!(has_type && art_gguf_str_eq(st, "none")) && factor > 0 && factor != 1.0f)
 		hp->rope_freq_scale = 1.0f / factor;
 	if (!(hp->rms_eps > 0) || !(hp->rope_base > 0)) {
-		rc = ferr(err, errsz, ART_EFORMAT, "%s: rms epsilon and rope base must be positive", path);
+		rc = art_errf(err, errsz, ART_EFORMAT, "%s: rms epsilon and rope base must be positive", path);
 		goto fail;
 	}
 
@@ -216,11 +204,11 @@ int art_model_open(art_model **out, const char *path, char *err, size_t errsz)
 	const art_gguf_tensor *te;
 	te = art_gguf_tensor_at(m->g, art_gguf_find_tensor(m->g, "token_embd.weight"));
 	if (!te) {
-		rc = ferr(err, errsz, ART_EFORMAT, "%s: missing tensor token_embd.weight (architecture %s)", path, ai->name);
+		rc = art_errf(err, errsz, ART_EFORMAT, "%s: missing tensor token_embd.weight (architecture %s)", path, ai->name);
 		goto fail;
 	}
 	if (te->ne[1] < 1 || te->ne[1] > (1 << 22)) {
-		rc = ferr(err, errsz, ART_EFORMAT, "%s: token_embd.weight vocabulary %lld out of range", path,
+		rc = art_errf(err, errsz, ART_EFORMAT, "%s: token_embd.weight vocabulary %lld out of range", path,
 			  (long long)te->ne[1]);
 		goto fail;
 	}
@@ -237,7 +225,7 @@ int art_model_open(art_model **out, const char *path, char *err, size_t errsz)
 
 	m->layers = calloc((size_t)hp->n_layer, sizeof *m->layers);
 	if (!m->layers) {
-		rc = ferr(err, errsz, ART_ENOMEM, "out of memory");
+		rc = art_errf(err, errsz, ART_ENOMEM, "out of memory");
 		goto fail;
 	}
 	for (int il = 0; il < hp->n_layer; il++) {

@@ -1,7 +1,6 @@
 /* model_ctx.c — evaluation contexts: the multi-sequence KV cache, the batch-sized
  * activation buffers and per-thread scratch (all allocated here, never in the forward
  * pass), and the sequence operations (truncate, copy a prefix). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +10,6 @@
 #include "model_impl.h"
 
 #define DEFAULT_N_BATCH 256
-
-static int cerr(char *err, size_t errsz, int rc, const char *fmt, ...)
-{
-	if (err && errsz) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 /* calloc that counts what the context holds; NULL stays NULL for the caller's check. */
 static void *ccalloc(art_model_ctx *c, size_t n, size_t size)
@@ -85,11 +73,11 @@ int art_model_ctx_open(art_model_ctx **out, const art_model *m, const art_model_
 	const art_model_hparams *hp = &m->hp;
 	int n_ctx = p->n_ctx, n_seq = p->n_seq ? p->n_seq : 1, n_batch = p->n_batch ? p->n_batch : DEFAULT_N_BATCH;
 	if (n_ctx <= 0) n_ctx = hp->n_ctx_train < 4096 ? hp->n_ctx_train : 4096;
-	if (n_ctx > (1 << 20)) return cerr(err, errsz, ART_ERANGE, "context size %d too large", n_ctx);
-	if (n_seq < 1 || n_seq > 1024) return cerr(err, errsz, ART_ERANGE, "%d sequences: want 1..1024", n_seq);
-	if (n_batch < 1 || n_batch > 65536) return cerr(err, errsz, ART_ERANGE, "batch of %d tokens: want 1..65536", n_batch);
+	if (n_ctx > (1 << 20)) return art_errf(err, errsz, ART_ERANGE, "context size %d too large", n_ctx);
+	if (n_seq < 1 || n_seq > 1024) return art_errf(err, errsz, ART_ERANGE, "%d sequences: want 1..1024", n_seq);
+	if (n_batch < 1 || n_batch > 65536) return art_errf(err, errsz, ART_ERANGE, "batch of %d tokens: want 1..65536", n_batch);
 	art_model_ctx *c = calloc(1, sizeof *c);
-	if (!c) return cerr(err, errsz, ART_ENOMEM, "out of memory");
+	if (!c) return art_errf(err, errsz, ART_ENOMEM, "out of memory");
 	c->m = m;
 	c->n_ctx = n_ctx;
 	c->n_seq = n_seq;
@@ -124,7 +112,7 @@ int art_model_ctx_open(art_model_ctx **out, const art_model *m, const art_model_
 	    !c->hb || !c->hb2 || !c->xq || !c->rope_cs || !c->rope_sn || !c->pos || !c->seq || !c->out_row ||
 	    !c->logits || scratch_alloc(c, c->n_threads) != ART_OK) {
 		art_model_ctx_free(c);
-		return cerr(err, errsz, ART_ENOMEM, "out of memory for a context of %d x %d positions", n_seq, n_ctx);
+		return art_errf(err, errsz, ART_ENOMEM, "out of memory for a context of %d x %d positions", n_seq, n_ctx);
 	}
 	for (int i = 0; i < n_batch; i++) c->out_row[i] = -1;
 	*out = c;
