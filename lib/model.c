@@ -1,5 +1,6 @@
 /* model.c — model loading: architecture table, hyperparameters from GGUF metadata,
- * tensor lookup with shape and type checks, context allocation. */
+ * tensor lookup with shape and type checks (contexts: model_ctx.c). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
