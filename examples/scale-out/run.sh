@@ -8,35 +8,17 @@
 # parallel's --sshlogin, the state directories then living on each host.
 set -euo pipefail
 prog=scale-out
-case ${1:-} in -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
+# shellcheck source=examples/lib.sh
+. "$(dirname "$0")/../lib.sh"
+ex_help "$@"
 n=${1:-40}
 jobs=${2:-2}
 block=${BLOCK:-10}
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$repo/$BUILD ;; esac
-SHARED=${SHARED:-$repo/../shared}
-model=${ART_MODEL:-$SHARED/models/stories260K-f32.gguf}
-[ -f "$model" ] || { echo "$prog: no model at $model (set ART_MODEL)" >&2; exit 3; }
-model=$(cd "$(dirname "$model")" && pwd)/$(basename "$model")
+ex_model
 command -v parallel >/dev/null || { echo "$prog: GNU parallel is not installed" >&2; exit 3; }
-export PATH="$BUILD/bin:$PATH"
-if [ -n "${3:-}" ]; then
-	mkdir -p "$3"
-	state=$(cd "$3" && pwd)
-	keep=1
-else
-	state=$(mktemp -d "${TMPDIR:-/tmp}/art-scale.XXXXXX")
-	keep=0
-fi
-cleanup() { [ "$keep" -eq 1 ] || rm -rf "$state"; }
-trap cleanup EXIT
-cfg=$state/config
-mkdir -p "$cfg"
-jq --arg m "$model" '.models |= map(.path = $m)' "$here/routes.json" >"$cfg/routes.json"
-jq --arg p "$repo/examples/policy" '.rule_packs |= map($p + "/" + (split("/") | last))' \
-	"$here/policy.json" >"$cfg/policy.json"
+ex_path
+ex_state "${3:-}" scale
+ex_config
 
 "$repo/scripts/gen-envelopes" "$n" | jq -c '{art, id, trace, actor, tenant, task, risk, messages, params: {max_tokens: 16, temperature: 0}}' >"$state/in.jsonl"
 echo "$prog: $n envelopes, blocks of $block lines, $jobs processes" >&2
