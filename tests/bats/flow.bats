@@ -2,6 +2,7 @@
 # The reference flow (art run): every step, order, saved steps, the agent loop, the demo.
 load common
 load remote_helper
+bats_require_minimum_version 1.5.0
 
 MODEL="$SHARED/models/stories260K-f32.gguf"
 EX="$REPO/examples/support"
@@ -26,6 +27,27 @@ agent_config() {
 		"$EX/policy.json" >"$1/policy.json"
 	jq --arg port "$MOCK_PORT" --arg m "$MODEL" '.models |= map(if .provider == "local" then .path = $m
 		else .endpoint = "http://127.0.0.1:\($port)/v1" end)' "$EX/routes.json" >"$1/routes.json"
+}
+
+# approval_config DIR: the approval example's config with the agent endpoint on the mock
+approval_config() {
+	local ex="$REPO/examples/approval"
+	mkdir -p "$1"
+	cp -R "$ex/tools.json" "$ex/bin" "$1/"
+	jq --arg p "$REPO/examples/policy" '.rule_packs |= map($p + "/" + (split("/") | last))' \
+		"$ex/policy.json" >"$1/policy.json"
+	jq --arg port "$MOCK_PORT" '.models |= map(.endpoint = "http://127.0.0.1:\($port)/v1")' \
+		"$ex/routes.json" >"$1/routes.json"
+}
+
+credit() { # credit ID: a store credit of 120, above the credit tool's approval limit of 100
+	art new --id "$1" --tenant acme --actor dana --scope payments:credit --authority payments:credit \
+		--task payments.credit --risk medium --deadline 5m "Order A-3003 came a week late: a store credit of 120, please."
+}
+
+teardown() {
+	stop_mock
+	common_teardown
 }
 
 @test "art run: --help, bad usage (2), missing config (3)" {
@@ -109,6 +131,68 @@ agent_config() {
 	[ "$status" -eq 1 ]
 	run jq -r '[.status, .turn, .error.code] | map(tostring) | join(" ")' <<<"$output"
 	assert_output "error 1 max_turns"
+}
+
+@test "art run: a tool call parked by art-tool is queued in approvals.db; approve/deny, release, art run: runs once" {
+	start_mock "$REPO/examples/approval/aimock.json"
+	approval_config "$T/cfg"
+	export CREDIT_LEDGER="$T/credits.ledger"
+	: >"$CREDIT_LEDGER"
+	{ credit c1; credit c2; } >"$T/in.jsonl"
+	run --separate-stderr art run -c "$T/cfg" -s "$T/st" <"$T/in.jsonl"
+	assert_success
+	[ -z "$stderr" ] || { echo "stderr: $stderr"; false; }
+	echo "$output" >"$T/parked.jsonl"
+	run jq -r '[.id, .status, .turn, .approval.state, .approval.stage, .approval.resume, .approval.tool_calls[0].name] | map(tostring) | join(" ")' "$T/parked.jsonl"
+	assert_line --index 0 "c1 awaiting_approval 1 pending art-tool art-tool credit"
+	assert_line --index 1 "c2 awaiting_approval 1 pending art-tool art-tool credit"
+	[ "$(lines_of "$CREDIT_LEDGER")" -eq 0 ]
+	# both are in art-policy's queue, under the envelopes' own approval ids
+	id1=$(jq -r 'select(.id == "c1") | .approval.id' "$T/parked.jsonl")
+	id2=$(jq -r 'select(.id == "c2") | .approval.id' "$T/parked.jsonl")
+	run art-policy approvals list --db "$T/st/approvals.db"
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	run jq -r '[.id, .envelope_id, .stage, .resume, .state] | join(" ")' <<<"$output"
+	assert_line "$id1 c1 art-tool art-tool pending"
+	assert_line "$id2 c2 art-tool art-tool pending"
+	# a parked envelope fed in again is queued once, and nothing runs; one from elsewhere
+	# (another state directory) is queued there
+	run art run -c "$T/cfg" -s "$T/st" <"$T/parked.jsonl"
+	assert_success
+	[ "$(jq -r .status <<<"$output" | sort -u)" = awaiting_approval ]
+	[ "$(art-policy approvals list --all --db "$T/st/approvals.db" | wc -l)" -eq 2 ]
+	art run -c "$T/cfg" -s "$T/st2" <"$T/parked.jsonl" >/dev/null
+	[ "$(art-policy approvals list --db "$T/st2/approvals.db" | jq -r .envelope_id | sort | tr '\n' ' ')" = "c1 c2 " ]
+	# nothing is released before a person decides
+	run art-policy approvals release --db "$T/st/approvals.db"
+	assert_success
+	assert_output ""
+	[ "$(lines_of "$CREDIT_LEDGER")" -eq 0 ]
+	art-policy approvals approve "$id1" --by carol --note "late delivery confirmed" --db "$T/st/approvals.db"
+	art-policy approvals deny "$id2" --by carol --note "already credited" --db "$T/st/approvals.db"
+	art-policy approvals release --db "$T/st/approvals.db" >"$T/released.jsonl"
+	[ "$(lines_of "$T/released.jsonl")" -eq 2 ]
+	run --separate-stderr art run -c "$T/cfg" -s "$T/st" <"$T/released.jsonl"
+	assert_success
+	echo "$output" >"$T/final.jsonl"
+	run jq -r '[.id, .status, .turn, .approval.state, .approval.by, .tool_results[0].status, .error.code,
+		.output.text] | map(tostring) | join("|")' "$T/final.jsonl"
+	assert_line "c1|done|2|approved|carol|ok|null|Store credit of 120 for order A-3003 is issued."
+	assert_line "c2|blocked|1|denied|carol|awaiting_approval|approval_denied|"
+	# the approved call ran once, the denied one never
+	[ "$(lines_of "$CREDIT_LEDGER")" -eq 1 ]
+	grep -q '"order_id":"A-3003"' "$CREDIT_LEDGER"
+	# exactly once: a second release writes nothing, and the released envelope fed in again
+	# gets the stored result (art-tool's ledger) without running the tool
+	run art-policy approvals release --db "$T/st/approvals.db"
+	assert_output ""
+	run art run -c "$T/cfg" -s "$T/st" < <(jq -c 'select(.id == "c1")' "$T/released.jsonl")
+	assert_success
+	[ "$(jq -r '[.status, .tool_results[0].status] | join(" ")' <<<"$output")" = "done ok" ]
+	[ "$(lines_of "$CREDIT_LEDGER")" -eq 1 ]
+	run art-tool audit --db "$T/st/tools.db"
+	[ "$(grep -c '"decision":"execute"' <<<"$output")" -eq 1 ]
 }
 
 @test "make demo's script prints the answers and a trace summary" {

@@ -2,19 +2,36 @@
 # The examples of the reference flow, each run as its README says.
 load common
 
-@test "examples/approval: parked, one approved (refund runs once), one denied" {
+@test "examples/approval: parked, one approved (refund runs once), one denied; a tool call parked, queued, approved, run once" {
 	run env ART_NPM_BIN="$ART_NPM_BIN" BUILD="$ART_BUILD" "$REPO/examples/approval/run.sh" "$T/st"
 	assert_success
 	assert_output --partial "== refund-1  awaiting_approval"
 	assert_output --partial "== refund-1  done"
 	assert_output --partial "A: Refund of 250 for order A-1001 is done."
 	assert_output --partial "error: approval_denied (art-policy): denied by carol"
-	# the side effect happened exactly once, for the approved request only
+	assert_output --partial "== credit-1  awaiting_approval"
+	assert_output --partial "== credit-1  done"
+	assert_output --partial "A: Store credit of 120 for order A-3003 is issued."
+	# the side effects happened exactly once, for the approved requests only
 	[ "$(lines_of "$T/st/refunds.ledger")" -eq 1 ]
 	grep -q '"order_id":"A-1001"' "$T/st/refunds.ledger"
+	[ "$(lines_of "$T/st/credits.ledger")" -eq 1 ]
+	grep -q '"order_id":"A-3003"' "$T/st/credits.ledger"
+	# the policy parked the refunds, art-tool the credit call; all three in one queue
+	run jq -r '[.id, .status, .approval.stage] | join(" ")' "$T/st/parked.jsonl"
+	assert_line --index 0 "refund-1 awaiting_approval input"
+	assert_line --index 1 "refund-2 awaiting_approval input"
+	assert_line --index 2 "credit-1 awaiting_approval art-tool"
+	run art-policy approvals list --all --db "$T/st/approvals.db"
+	assert_success
+	run jq -r '[.envelope_id, .stage, .state] | join(" ")' <<<"$output"
+	assert_line "refund-1 input approved"
+	assert_line "refund-2 input denied"
+	assert_line "credit-1 art-tool approved"
 	run jq -r '[.id, .status, .turn, .approval.state, .approval.by] | map(tostring) | join(" ")' "$T/st/final.jsonl"
 	assert_line --index 0 "refund-1 done 2 approved carol"
 	assert_line --index 1 "refund-2 blocked null denied carol"
+	assert_line --index 2 "credit-1 done 2 approved carol"
 	# releasing again writes nothing: nothing runs twice
 	run art-policy approvals release --db "$T/st/approvals.db"
 	assert_success
