@@ -1,9 +1,14 @@
-/* test_util.c — sha256/hmac vectors, UTF-8 validation, RFC 3339 and durations. */
+/* test_util.c — sha256/hmac vectors, UTF-8 validation, RFC 3339 and durations, the JSON
+ * writer. */
 #include "clock.h"
 #include "err.h"
+#include "json_write.h"
+#include "rand.h"
 #include "sha256.h"
 #include "utf8.h"
 #include "t.h"
+#include <math.h>
+#include <stdint.h>
 
 static void test_sha256(void)
 {
@@ -119,10 +124,75 @@ static void test_clock(void)
 	}
 }
 
+/* The writer's numbers, as cJSON prints a non-integral one: %1.15g if that reads back
+ * exactly, else %1.17g (the writer takes a shortcut for short decimals). */
+static int number_matches(double d, char *got, size_t gotsz, char *want, size_t wantsz)
+{
+	art_json_buf j = {0};
+	cJSON *n = cJSON_CreateNumber(d);
+	art_json_write(&j, n);
+	cJSON_Delete(n);
+	snprintf(got, gotsz, "%.*s", (int)j.n, j.b ? j.b : "");
+	art_json_buf_free(&j);
+	if (d == (double)(long long)d && d < 9007199254740992.0 && d > -9007199254740992.0)
+		snprintf(want, wantsz, "%lld", (long long)d);
+	else if (snprintf(want, wantsz, "%1.15g", d), strtod(want, NULL) != d)
+		snprintf(want, wantsz, "%1.17g", d);
+	return !strcmp(got, want);
+}
+
+static void test_json_write(void)
+{
+	static const double fixed[] = {0.82, 0.2, -0.2, 0.1, 0.0001, 0.00011, 0.00009999, 1e-5, 1.5,
+				       123.456, 99999999999999.9, 999999999999999.9, 1e15 + 0.5,
+				       0.30000000000000004, 1.0 / 3, 2.5e-300, 1e300, 4503599627370495.5,
+				       -1234.5678, 0.1 + 0.2, 1e-4, 9.999999999999999e-5, 12345678901234.5};
+	char got[64], want[64];
+	int bad = 0;
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		if (!number_matches(fixed[i], got, sizeof got, want, sizeof want) && bad++ < 5)
+			T_DIAG("%.17g: wrote %s, want %s", fixed[i], got, want);
+	/* random short decimals (the shortcut) and random bit patterns (the fallback) */
+	for (int i = 0; i < 200000; i++) {
+		uint64_t r;
+		art_rand_bytes(&r, sizeof r);
+		double d;
+		if (i & 1) {
+			/* up to 17 digits, up to 19 of them after the point */
+			int k = (int)(r % 20), digits = (int)((r >> 8) % 17) + 1;
+			double m = (double)((r >> 16) % (uint64_t)pow(10, digits));
+			d = m / pow(10, k) * ((r >> 63) ? -1 : 1);
+		} else {
+			memcpy(&d, &r, sizeof d);
+			if (d != d || d - d != 0)
+				continue;
+		}
+		if (!number_matches(d, got, sizeof got, want, sizeof want) && bad++ < 5)
+			T_DIAG("%.17g: wrote %s, want %s", d, got, want);
+	}
+	T_EQ_INT(bad, 0, "numbers are written as cJSON writes them");
+
+	static const char *const strs[] = {"", "plain", "quote \" and \\ back", "ctl \x01\x1f\b\f\n\r\t end",
+					  "\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"", "utf-8 \xc3\xa9 \xe2\x82\xac"};
+	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, strs[i], strs[i]);
+		cJSON_AddNumberToObject(o, "n", 0.25);
+		char *ref = cJSON_PrintUnformatted(o);
+		art_json_buf j = {0};
+		art_json_write(&j, o);
+		T_OK(ref && j.n == strlen(ref) && !memcmp(j.b, ref, j.n), "string %zu is written as cJSON writes it", i);
+		art_json_buf_free(&j);
+		cJSON_free(ref);
+		cJSON_Delete(o);
+	}
+}
+
 int main(void)
 {
 	test_sha256();
 	test_utf8();
 	test_clock();
+	test_json_write();
 	return T_DONE();
 }
