@@ -1,5 +1,6 @@
 /* policy_run.c — batched, OpenMP-parallel envelope filter loop (see policy_run.h). */
 #include "policy_run.h"
+#include "json_arena.h"
 #include "json_write.h"
 #include "cli.h"
 #include "err.h"
@@ -61,27 +62,47 @@ static int strict_bad(slot *sl, const char *stage, const char *what)
 	return 1;
 }
 
-static void process(const art_policy_runner *r, int strict, int thread, slot *sl)
+/* Strict checks run with no arena in use: the envelope schema is compiled on first use
+ * and kept. */
+static int strict_bad_heap(slot *sl, const char *stage, const char *what)
 {
+	art_json_arena *a = art_json_arena_use(NULL);
+	int bad = strict_bad(sl, stage, what);
+	art_json_arena_use(a);
+	return bad;
+}
+
+/* Parses, checks and prints one line with the thread's arena a in use.  An envelope
+ * deferred to serial keeps its arena memory until the next batch; any other is printed
+ * and its memory given back at once. */
+static void process(const art_policy_runner *r, int strict, int thread, slot *sl, art_json_arena *a)
+{
+	art_json_arena_mark m = art_json_arena_get_mark(a);
+	art_json_arena *prev = art_json_arena_use(a);
+	unsigned long heap0 = art_json_arena_heap_count();
 	sl->deferred = 0;
 	sl->env = art_env_parse_line(r->stage, sl->s, sl->len, sl->line, &sl->bad);
-	if (sl->env && !sl->bad && strict && strict_bad(sl, r->stage, "input")) {
+	if (sl->env && !sl->bad && strict && strict_bad_heap(sl, r->stage, "input")) {
 		sl->bad = 1;
 	} else if (sl->env && !sl->bad && r->fn && (r->all_status || art_env_status_get(sl->env) == ART_ENV_OK)) {
 		int s = r->fn(r->ctx, thread, sl->env, sl->line);
 		if (s == 1 && r->serial) {
 			sl->deferred = 1;
+			art_json_arena_use(prev);
 			return;
 		}
 		if (s < 0 && art_env_status_get(sl->env) != ART_ENV_ERROR)
 			art_env_set_error(sl->env, ART_ERR_STAGE, r->stage, NULL, "%s failed: %s", r->stage, art_strerror(s));
 		if (strict)
-			strict_bad(sl, r->stage, "output");
+			strict_bad_heap(sl, r->stage, "output");
 	}
 	print_slot(sl);
-	/* free on the thread that parsed it, at once: malloc's per-thread caches stay warm */
-	cJSON_Delete(sl->env);
+	/* a tree wholly in the arena goes with it; one with heap parts is deleted first */
+	if (art_json_arena_heap_count() != heap0)
+		cJSON_Delete(sl->env);
 	sl->env = NULL;
+	art_json_arena_release(a, m);
+	art_json_arena_use(prev);
 }
 
 /* ---- worker pool: threads sleep on a condition variable between batches (no spinning,
@@ -94,6 +115,8 @@ typedef struct {
 	atomic_int next;     /* next slot to take */
 	const art_policy_runner *r;
 	slot *slots;
+	art_json_arena **arenas;     /* one per thread */
+	art_json_arena_mark *empty;  /* each arena's mark when it was new */
 } pool;
 
 typedef struct {
@@ -103,12 +126,14 @@ typedef struct {
 
 static void pool_work(pool *p, int id)
 {
+	/* the last batch is written and its envelopes deleted: the arena starts empty */
+	art_json_arena_release(p->arenas[id], p->empty[id]);
 	for (;;) {
 		int i = atomic_fetch_add(&p->next, 8);
 		if (i >= p->n)
 			return;
 		for (int k = i; k < i + 8 && k < p->n; k++)
-			process(p->r, p->strict, id, &p->slots[k]);
+			process(p->r, p->strict, id, &p->slots[k], p->arenas[id]);
 	}
 }
 
@@ -162,19 +187,30 @@ int art_policy_run(const art_policy_runner *r, int in_fd, FILE *out, art_env_sta
 	size_t cap = READ_CHUNK * 2, len = 0, pos = 0;
 	char *buf = malloc(cap);
 	slot *slots = calloc(BATCH, sizeof *slots);
-	int rc = ART_OK, eof = 0;
+	int rc = ART_OK, eof = 0, nthreads = r->threads > 1 ? r->threads : 1;
 	uint64_t lineno = 0;
-	if (!buf || !slots) {
+	art_json_arena **arenas = calloc((size_t)nthreads, sizeof *arenas);
+	art_json_arena_mark *empty = calloc((size_t)nthreads, sizeof *empty);
+	for (int t = 0; arenas && empty && t < nthreads && rc == ART_OK; t++)
+		if ((rc = art_json_arena_new(&arenas[t])) == ART_OK)
+			empty[t] = art_json_arena_get_mark(arenas[t]);
+	if (!buf || !slots || !arenas || !empty || rc != ART_OK) {
+		for (int t = 0; arenas && t < nthreads; t++)
+			art_json_arena_free(arenas[t]);
+		free(arenas);
+		free(empty);
 		free(buf);
 		free(slots);
 		return ART_ENOMEM;
 	}
+	/* envelopes live in the threads' arenas (json_arena.h) until the run ends */
+	art_json_arena_hooks(1);
 	/* r->threads - 1 workers; this thread reads, processes its share, and writes */
-	pool pl = {.r = r, .slots = slots, .strict = strict};
+	pool pl = {.r = r, .slots = slots, .strict = strict, .arenas = arenas, .empty = empty};
 	pthread_mutex_init(&pl.mu, NULL);
 	pthread_cond_init(&pl.go, NULL);
 	pthread_cond_init(&pl.done, NULL);
-	int nw = 0, nthreads = r->threads > 1 ? r->threads : 1;
+	int nw = 0;
 	pthread_t *tids = calloc((size_t)nthreads, sizeof *tids);
 	worker_arg *args = calloc((size_t)nthreads, sizeof *args);
 	for (int t = 1; tids && args && t < nthreads; t++) {
@@ -304,6 +340,11 @@ int art_policy_run(const art_policy_runner *r, int in_fd, FILE *out, art_env_sta
 	pthread_mutex_unlock(&pl.mu);
 	for (int t = 0; t < nw; t++)
 		pthread_join(tids[t], NULL);
+	art_json_arena_hooks(0);
+	for (int t = 0; t < nthreads; t++)
+		art_json_arena_free(arenas[t]);
+	free(arenas);
+	free(empty);
 	free(tids);
 	free(args);
 	pthread_mutex_destroy(&pl.mu);

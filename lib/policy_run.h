@@ -11,6 +11,12 @@
  *
  * Ownership: the runner owns its buffers; envelopes are owned by the loop and freed after
  * they are written; fn/serial edit them in place and keep no reference.
+ *
+ * Memory: while it runs, cJSON allocates through json_arena.h's hooks; each thread parses
+ * and edits its envelopes in its own arena (serial runs with none), so fn and serial
+ * follow that header's rules: cJSON_free for cJSON's text, nothing made by cJSON before
+ * the call freed during it or kept past it, and anything kept past the envelope made
+ * with art_json_arena_use(NULL).
  */
 #ifndef ART_POLICY_RUN_H
 #define ART_POLICY_RUN_H
