@@ -54,8 +54,11 @@ struct art_policy_scratch {
 	size_t nhits, cap;
 	uint8_t *on;     /* per rule: a word gate was seen in this text */
 	size_t non;
-	uint8_t bytes[256];    /* bytes present in the text (1) */
-	uint64_t bigrams[64];  /* hashed byte pairs present in the text (4096 bits) */
+	/* bytes and hashed byte pairs present in the text: entries equal to gen (a new gen
+	 * per scan, so nothing is cleared between scans but every 255th) */
+	uint8_t gen;
+	uint8_t bytes[256];
+	uint8_t bigrams[4096];
 };
 
 /* Byte classes for the gate pass (the C locale's isalpha, isdigit; the spaces that end
@@ -71,13 +74,11 @@ static const uint8_t cls[256] = {
 /* 0 when literal lit cannot occur in the text the scratch's bitmaps describe. */
 static int maybe_has(const art_policy_scratch *sc, const char *lit, size_t n)
 {
-	if (!sc->bytes[(unsigned char)lit[0]])
+	if (sc->bytes[(unsigned char)lit[0]] != sc->gen)
 		return 0;
-	for (size_t i = 0; i + 1 < n; i++) {
-		unsigned b = BIGRAM(lit[i], lit[i + 1]);
-		if (!(sc->bigrams[b >> 6] >> (b & 63) & 1))
+	for (size_t i = 0; i + 1 < n; i++)
+		if (sc->bigrams[BIGRAM(lit[i], lit[i + 1])] != sc->gen)
 			return 0;
-	}
 	return 1;
 }
 
@@ -875,16 +876,19 @@ int art_policy_rules_scan(const art_policy_rules *rs, art_policy_scratch *sc, un
 	}
 	/* bytes and byte pairs present (plain stores: no chain through memory) */
 	memset(sc->on, 0, rs->n);
-	memset(sc->bytes, 0, sizeof sc->bytes);
-	memset(sc->bigrams, 0, sizeof sc->bigrams);
+	if (++sc->gen == 0) {
+		memset(sc->bytes, 0, sizeof sc->bytes);
+		memset(sc->bigrams, 0, sizeof sc->bigrams);
+		sc->gen = 1;
+	}
 	const unsigned char *t = (const unsigned char *)text;
+	uint8_t gen = sc->gen;
 	for (size_t i = 0; i + 1 < len; i++) {
-		unsigned b = BIGRAM(t[i], t[i + 1]);
-		sc->bytes[t[i]] = 1;
-		sc->bigrams[b >> 6] |= 1ull << (b & 63);
+		sc->bytes[t[i]] = gen;
+		sc->bigrams[BIGRAM(t[i], t[i + 1])] = gen;
 	}
 	if (len)
-		sc->bytes[t[len - 1]] = 1;
+		sc->bytes[t[len - 1]] = gen;
 	/* one pass: digits, longest non-space run, whole words through the gate table */
 	int digits = 0, run = 0, maxrun = 0;
 	for (size_t i = 0; i < len;) {
