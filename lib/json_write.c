@@ -3,6 +3,7 @@
  * microsecond time as 1.79548596135307e+15), and no printf per number. */
 #include "json_write.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,14 @@ static const unsigned char needs_escape[256] = {
 	[0 ... 31] = 1, ['"'] = 1, ['\\'] = 1,
 };
 
+/* Whether any of the 8 bytes in x needs an escape (exact, though not which one). */
+static inline int has_escape8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high ? 1 : 0;
+}
+
 static void put_string(art_json_buf *j, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -61,6 +70,9 @@ static void put_string(art_json_buf *j, const char *s)
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	for (;;) {
 		const unsigned char *run = p;
+		uint64_t w;
+		while (end - p >= 8 && (memcpy(&w, p, 8), !has_escape8(w)))
+			p += 8;
 		while (p < end && !needs_escape[*p])
 			p++;
 		memcpy(o, run, (size_t)(p - run));

@@ -105,6 +105,14 @@ static void test_clock(void)
 	T_EQ_STR(buf, "2026-11-24T01:42:59.123Z", "format with milliseconds");
 	int64_t back;
 	T_OK(art_clock_parse(buf, &back) == ART_OK && back == 1795484579123000LL, "format/parse round trip");
+	art_clock_fmt(-1, buf, sizeof buf);
+	T_EQ_STR(buf, "1969-12-31T23:59:59.999Z", "format before the epoch");
+	art_clock_fmt(253402300799999999LL, buf, sizeof buf);
+	T_EQ_STR(buf, "9999-12-31T23:59:59.999Z", "format the last 4-digit year");
+	art_clock_fmt(253402300800000000LL, buf, sizeof buf);
+	T_EQ_STR(buf, "10000-01-01T00:00:00.000Z", "format a 5-digit year");
+	art_clock_fmt(1795484579123456LL, buf, 11);
+	T_EQ_STR(buf, "2026-11-24", "format cut to the buffer");
 
 	static const struct {
 		const char *s;
@@ -174,6 +182,25 @@ static void test_json_write(void)
 
 	static const char *const strs[] = {"", "plain", "quote \" and \\ back", "ctl \x01\x1f\b\f\n\r\t end",
 					  "\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"", "utf-8 \xc3\xa9 \xe2\x82\xac"};
+	/* every escape at every offset of a longer string (the writer looks at 8 bytes at a time) */
+	static const char esc[] = {'"', '\\', '\n', '\x01', '\x1f', '\x7f', ' ', '\x80'};
+	int strbad = 0;
+	for (size_t e = 0; e < sizeof esc; e++)
+		for (size_t at = 0; at < 40; at++) {
+			char str[41];
+			memset(str, 'a' + (int)(at % 26), 40);
+			str[40] = 0;
+			str[at] = esc[e];
+			cJSON *v = cJSON_CreateString(str);
+			char *ref = cJSON_PrintUnformatted(v);
+			art_json_buf j = {0};
+			art_json_write(&j, v);
+			strbad += !(ref && j.n == strlen(ref) && !memcmp(j.b, ref, j.n));
+			art_json_buf_free(&j);
+			cJSON_free(ref);
+			cJSON_Delete(v);
+		}
+	T_EQ_INT(strbad, 0, "escapes anywhere in a string are written as cJSON writes them");
 	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, strs[i], strs[i]);
