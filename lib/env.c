@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "err.h"
 #include "json_get.h"
+#include "json_parse.h"
 #include "json_write.h"
 #include "rand.h"
 #include "schemas.h"
@@ -280,10 +281,10 @@ cJSON *art_env_parse_line(const char *stage, const char *s, size_t len, uint64_t
 		snprintf(msg, sizeof msg, "invalid UTF-8 at byte %zu", at);
 		return art_env_bad_input(stage, ART_ERR_BAD_UTF8, msg, line, s, len);
 	}
-	/* cJSON sets end to the error position on failure (no use of its global error
-	 * pointer, so this is safe from several threads) */
+	/* cJSON's parse (json_parse.h), which sets end to the error position on failure (no
+	 * use of its global error pointer, so this is safe from several threads) */
 	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+	cJSON *j = art_json_parse(s, len, &end);
 	if (j) {
 		while (end < s + len && is_space(*end))
 			end++;
