@@ -27,23 +27,34 @@ static cJSON *new_item(void)
 	return it;
 }
 
+/* Whether any of the 8 bytes in x is '"', '\\' or below 32 (exact, though not which). */
+static inline int special8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high ? 1 : 0;
+}
+
 /* A string at ps->p ('"'): the unescaped bytes, NUL-terminated, from cJSON's allocator;
  * NULL when it is not one this parser takes (or out of memory). */
 static char *parse_string(parser *ps)
 {
 	const unsigned char *q = ps->p + 1, *e = ps->end;
 	size_t esc = 0;
-	for (;; q++) {
+	for (;;) {
+		uint64_t w; /* 8 bytes at a time while none is '"', '\\' or a control character */
+		while (e - q >= 8 && (memcpy(&w, q, 8), !special8(w)))
+			q += 8;
+		while (q < e && *q >= 32 && *q != '"' && *q != '\\')
+			q++;
 		if (q >= e || *q < 32)
 			return NULL;
 		if (*q == '"')
 			break;
-		if (*q == '\\') {
-			if (q + 1 >= e || q[1] == 'u')
-				return NULL;
-			esc++;
-			q++;
-		}
+		if (q + 1 >= e || q[1] == 'u') /* a backslash */
+			return NULL;
+		esc++;
+		q += 2;
 	}
 	size_t n = (size_t)(q - ps->p - 1);
 	char *out = cJSON_malloc(n - esc + 1);
