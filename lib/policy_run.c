@@ -1,4 +1,4 @@
-/* policy_run.c — batched, OpenMP-parallel envelope filter loop (see policy_run.h). */
+/* policy_run.c — batched, multi-threaded envelope filter loop (see policy_run.h). */
 #include "policy_run.h"
 #include "json_arena.h"
 #include "json_write.h"
@@ -75,8 +75,8 @@ static int strict_bad_heap(slot *sl, const char *stage, const char *what)
 }
 
 /* Parses, checks and prints one line with the thread's arena a in use.  An envelope
- * deferred to serial keeps its arena memory until the next batch; any other is printed
- * and its memory given back at once. */
+ * deferred to serial keeps its arena memory until a is used for a batch again (two
+ * batches on); any other is printed and its memory given back at once. */
 static void process(const art_policy_runner *r, int strict, int thread, slot *sl, art_json_arena *a)
 {
 	art_json_arena_mark m = art_json_arena_get_mark(a);
