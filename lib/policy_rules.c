@@ -928,11 +928,13 @@ int art_policy_rules_scan(const art_policy_rules *rs, art_policy_scratch *sc, un
 	for (int f = 0; f < NFIELDS; f++)
 		if (field == (1u << f))
 			fi = f;
-	size_t nsel = rs->finished && stage && fi >= 0 ? rs->nidx[si][fi] : rs->n;
+	/* the (stage, field) list holds only rules enabled there; else every rule is looked at */
+	const uint32_t *sel = rs->finished && stage && fi >= 0 ? rs->idx[si][fi] : NULL;
+	size_t nsel = sel ? rs->nidx[si][fi] : rs->n;
 	for (size_t j = 0; j < nsel; j++) {
-		uint32_t ri = rs->finished && stage && fi >= 0 ? rs->idx[si][fi][j] : (uint32_t)j;
+		uint32_t ri = sel ? sel[j] : (uint32_t)j;
 		const rule_int *r = &rs->r[ri];
-		if ((stage && !(r->pub.stages & stage)) || !(r->pub.fields & field))
+		if (!sel && ((stage && !(r->pub.stages & stage)) || !(r->pub.fields & field)))
 			continue;
 		if (digits < r->min_digits || maxrun < r->min_run)
 			continue;
