@@ -258,6 +258,23 @@ static int fill(reader *rd, slot *slots, int may_block)
 	return n;
 }
 
+/* Reads into the free end of the buffer, if a read would not block, without moving what
+ * is there (the batch being processed points into it). */
+static void read_ahead(reader *rd)
+{
+	if (rd->eof || rd->rc != ART_OK || rd->cap - rd->len < READ_CHUNK / 4 || !readable(rd->fd))
+		return;
+	ssize_t got = read(rd->fd, rd->buf + rd->len, rd->cap - rd->len);
+	if (got < 0) {
+		if (errno != EINTR)
+			rd->rc = ART_EIO;
+		return;
+	}
+	if (got == 0)
+		rd->eof = 1;
+	rd->len += (size_t)got;
+}
+
 /* ---- output: a processed batch, in input order ---- */
 
 static void closed_or_failed(art_env_stats *st, int *rc)
@@ -389,17 +406,20 @@ int art_policy_run(const art_policy_runner *r, int in_fd, FILE *out, art_env_sta
 		pl.nworkers++;
 	}
 	/* batch b is processed; then the next one is started (from lines already there, so a
-	 * request/response pipe is never kept waiting), b is written while it runs, and this
-	 * thread joins it */
+	 * request/response pipe is never kept waiting), input is read ahead and b written
+	 * while it runs, and this thread joins it */
 	int b = 0, n = fill(&rd, slots[0], 1);
 	if (n > 0) {
 		pool_start(&pl, slots[0], arenas[0], empty[0], n);
+		read_ahead(&rd);
 		pool_finish(&pl);
 	}
 	while (n > 0) {
 		int nb = fill(&rd, slots[!b], 0);
-		if (nb > 0)
+		if (nb > 0) {
 			pool_start(&pl, slots[!b], arenas[!b], empty[!b], nb);
+			read_ahead(&rd);
+		}
 		finish_batch(r, strict, slots[b], n, out_fd, iov, st, &rc);
 		if (nb == 0 && rc == ART_OK && !st->epipe && (nb = fill(&rd, slots[!b], 1)) > 0)
 			pool_start(&pl, slots[!b], arenas[!b], empty[!b], nb);
