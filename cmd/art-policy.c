@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "env.h"
 #include "err.h"
+#include "json_get.h"
 #include "policy.h"
 #include "policy_approvals.h"
 #include "policy_redact.h"
@@ -112,9 +113,9 @@ static int check_fn(void *vctx, int thread, cJSON *env, uint64_t line)
 	if (art_env_status_get(env) != ART_ENV_OK) {
 		/* not ours to check; but an approval another stage (art-tool) asked for joins
 		 * the queue here, so `approvals` can decide and release it */
-		const cJSON *ap = cJSON_GetObjectItemCaseSensitive(env, "approval");
-		const char *st = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ap, "state"));
-		const char *by = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ap, "stage"));
+		const cJSON *ap = art_json_get(env, "approval");
+		const char *st = cJSON_GetStringValue(art_json_get(ap, "state"));
+		const char *by = cJSON_GetStringValue(art_json_get(ap, "stage"));
 		unsigned bit;
 		int from_policy = by && art_policy_stages_parse(by, &bit) == ART_OK;
 		if (c->db && art_env_status_get(env) == ART_ENV_AWAITING_APPROVAL && st &&

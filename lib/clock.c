@@ -39,8 +39,23 @@ void art_clock_fmt(int64_t us, char *buf, size_t bufsz)
 	int ms = (int)((us - (int64_t)sec * 1000000) / 1000);
 	struct tm tm;
 	gmtime_r(&sec, &tm);
-	snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+	int year = tm.tm_year + 1900;
+	if (year < 0 || year > 9999 || bufsz < 25) { /* what the digits below cannot write */
+		snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+		return;
+	}
+	/* the same text as that format, without printf */
+	const int f[7] = {year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms};
+	static const char width[7] = {4, 2, 2, 2, 2, 2, 3}, sep[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
+	char *o = buf;
+	for (int i = 0; i < 7; i++) {
+		for (int d = width[i] - 1, v = f[i]; d >= 0; d--, v /= 10)
+			o[d] = (char)('0' + v % 10);
+		o += width[i];
+		*o++ = sep[i];
+	}
+	*o = 0;
 }
 
 static int digits(const char **p, int n, int *out)

@@ -3,6 +3,8 @@
 #include "cli.h"
 #include "clock.h"
 #include "err.h"
+#include "json_get.h"
+#include "json_parse.h"
 #include "json_write.h"
 #include "rand.h"
 #include "schemas.h"
@@ -40,7 +42,7 @@ enum art_env_status art_env_status_parse(const char *s)
 
 enum art_env_status art_env_status_get(const cJSON *env)
 {
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(env, "status");
+	const cJSON *s = art_json_get(env, "status");
 	if (!s)
 		return ART_ENV_OK;
 	return cJSON_IsString(s) ? art_env_status_parse(s->valuestring) : ART_ENV_STATUS_UNKNOWN;
@@ -49,7 +51,7 @@ enum art_env_status art_env_status_get(const cJSON *env)
 /* Sets obj[key] = item, replacing in place (keeps the key's position) or appending. */
 static void set_item(cJSON *obj, const char *key, cJSON *item)
 {
-	if (cJSON_GetObjectItemCaseSensitive(obj, key))
+	if (art_json_get(obj, key))
 		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item);
 	else
 		cJSON_AddItemToObject(obj, key, item);
@@ -113,7 +115,7 @@ int art_env_check(const cJSON *env, char *err, size_t errsz)
 			 : cJSON_IsNumber(env) ? "a number" : cJSON_IsNull(env) ? "null" : "a boolean");
 		return ART_EINVAL;
 	}
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(env, "art");
+	const cJSON *v = art_json_get(env, "art");
 	if (!v) {
 		snprintf(err, errsz, "missing \"art\" (envelope format version)");
 		return ART_EINVAL;
@@ -122,27 +124,27 @@ int art_env_check(const cJSON *env, char *err, size_t errsz)
 		snprintf(err, errsz, "unsupported envelope version (\"art\" must be %d)", ART_ENV_VERSION);
 		return ART_EINVAL;
 	}
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(env, "id");
+	const cJSON *id = art_json_get(env, "id");
 	if (!cJSON_IsString(id) || !id->valuestring[0]) {
 		snprintf(err, errsz, "missing or empty \"id\"");
 		return ART_EINVAL;
 	}
 	for (size_t i = 0; i < sizeof field_types / sizeof *field_types; i++) {
-		const cJSON *f = cJSON_GetObjectItemCaseSensitive(env, field_types[i].key);
+		const cJSON *f = art_json_get(env, field_types[i].key);
 		if (f && !(f->type & field_types[i].type)) {
 			snprintf(err, errsz, "field \"%s\" has the wrong type", field_types[i].key);
 			return ART_EINVAL;
 		}
 	}
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(env, "status");
+	const cJSON *st = art_json_get(env, "status");
 	if (st && art_env_status_parse(st->valuestring) == ART_ENV_STATUS_UNKNOWN) {
 		snprintf(err, errsz, "unknown status \"%.40s\"", st->valuestring);
 		return ART_EINVAL;
 	}
-	const cJSON *m, *msgs = cJSON_GetObjectItemCaseSensitive(env, "messages");
+	const cJSON *m, *msgs = art_json_get(env, "messages");
 	cJSON_ArrayForEach(m, msgs)
 	{
-		const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
+		const cJSON *role = art_json_get(m, "role");
 		if (!cJSON_IsObject(m) || !cJSON_IsString(role)) {
 			snprintf(err, errsz, "each message needs a string \"role\"");
 			return ART_EINVAL;
@@ -197,7 +199,7 @@ cJSON *art_env_bad_input(const char *stage, const char *code, const char *messag
 int art_env_event_add(cJSON *env, const char *stage, const char *name, int64_t start_us,
 		      int64_t end_us, cJSON *attrs)
 {
-	cJSON *evs = cJSON_GetObjectItemCaseSensitive(env, "events");
+	cJSON *evs = art_json_get(env, "events");
 	if (!cJSON_IsArray(evs)) {
 		evs = cJSON_CreateArray();
 		if (!evs) {
@@ -223,7 +225,7 @@ int art_env_event_add(cJSON *env, const char *stage, const char *name, int64_t s
 
 int art_env_deadline(const cJSON *env, int64_t *us)
 {
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(env, "deadline");
+	const cJSON *d = art_json_get(env, "deadline");
 	if (!d)
 		return ART_ENOENT;
 	if (!cJSON_IsString(d))
@@ -279,10 +281,10 @@ cJSON *art_env_parse_line(const char *stage, const char *s, size_t len, uint64_t
 		snprintf(msg, sizeof msg, "invalid UTF-8 at byte %zu", at);
 		return art_env_bad_input(stage, ART_ERR_BAD_UTF8, msg, line, s, len);
 	}
-	/* cJSON sets end to the error position on failure (no use of its global error
-	 * pointer, so this is safe from several threads) */
+	/* cJSON's parse (json_parse.h), which sets end to the error position on failure (no
+	 * use of its global error pointer, so this is safe from several threads) */
 	const char *end = NULL;
-	cJSON *j = cJSON_ParseWithLengthOpts(s, len, &end, 0);
+	cJSON *j = art_json_parse(s, len, &end);
 	if (j) {
 		while (end < s + len && is_space(*end))
 			end++;

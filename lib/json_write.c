@@ -2,15 +2,14 @@
  * but integral numbers below 2^53 as plain digits (cJSON's %1.15g would print a 16-digit
  * microsecond time as 1.79548596135307e+15), and no printf per number. */
 #include "json_write.h"
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
-static int room(art_json_buf *j, size_t k)
+static int grow(art_json_buf *j, size_t k)
 {
-	if (j->n + k + 1 <= j->cap)
-		return 1;
 	size_t nc = j->cap ? j->cap : 4096;
 	while (nc < j->n + k + 1)
 		nc *= 2;
@@ -24,6 +23,12 @@ static int room(art_json_buf *j, size_t k)
 	return 1;
 }
 
+/* 1 when k more bytes (and the spare one for a NUL) fit, growing the buffer if needed. */
+static inline int room(art_json_buf *j, size_t k)
+{
+	return j->n + k + 1 <= j->cap || grow(j, k);
+}
+
 void art_json_put(art_json_buf *j, const char *s, size_t k)
 {
 	if (room(j, k)) {
@@ -32,45 +37,129 @@ void art_json_put(art_json_buf *j, const char *s, size_t k)
 	}
 }
 
+static inline void put_char(art_json_buf *j, char c)
+{
+	if (room(j, 1))
+		j->b[j->n++] = c;
+}
+
+/* Bytes a JSON string must escape: control characters, '"' and '\\'. */
+static const unsigned char needs_escape[256] = {
+	[0 ... 31] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
+/* Whether any of the 8 bytes in x needs an escape (exact, though not which one). */
+static inline int has_escape8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high ? 1 : 0;
+}
+
 static void put_string(art_json_buf *j, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	if (!s)
 		s = "";
-	if (!room(j, 2))
+	size_t len = strlen(s);
+	/* the common case (nothing to escape) needs only this reservation */
+	if (!room(j, len + 2))
 		return;
-	j->b[j->n++] = '"';
-	const unsigned char *p = (const unsigned char *)s;
+	char *o = j->b + j->n;
+	*o++ = '"';
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	for (;;) {
 		const unsigned char *run = p;
-		while (*p >= 32 && *p != '"' && *p != '\\')
+		uint64_t w;
+		while (end - p >= 8 && (memcpy(&w, p, 8), !has_escape8(w)))
+			p += 8;
+		while (p < end && !needs_escape[*p])
 			p++;
-		art_json_put(j, (const char *)run, (size_t)(p - run));
-		if (!*p)
+		memcpy(o, run, (size_t)(p - run));
+		o += p - run;
+		if (p == end)
 			break;
-		char e[7] = {'\\', 0, 0, 0, 0, 0, 0};
-		size_t k = 2;
+		/* an escape takes up to 6 bytes for 1: reserve the rest of the string again */
+		j->n = (size_t)(o - j->b);
+		if (!room(j, 6 + (size_t)(end - p) + 1))
+			return;
+		o = j->b + j->n;
+		*o++ = '\\';
 		switch (*p) {
-		case '"': e[1] = '"'; break;
-		case '\\': e[1] = '\\'; break;
-		case '\b': e[1] = 'b'; break;
-		case '\f': e[1] = 'f'; break;
-		case '\n': e[1] = 'n'; break;
-		case '\r': e[1] = 'r'; break;
-		case '\t': e[1] = 't'; break;
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
 		default:
-			e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[*p >> 4], e[5] = hex[*p & 15];
-			k = 6;
+			*o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hex[*p >> 4], *o++ = hex[*p & 15];
 		}
-		art_json_put(j, e, k);
 		p++;
 	}
-	art_json_put(j, "\"", 1);
+	*o++ = '"';
+	j->n = (size_t)(o - j->b);
+}
+
+/* Writes u in decimal ending just before e; returns the first digit. */
+static char *utoa_back(unsigned long long u, char *e)
+{
+	do
+		*--e = (char)('0' + u % 10);
+	while (u /= 10);
+	return e;
+}
+
+/* A non-integral finite a > 0 as "%1.15g" prints it, when a is the double nearest to a
+ * decimal m / 10^k with at most 15 significant digits and 1e-4 <= a < 1e15.  Then
+ * %.15g rounds a to exactly that decimal (a is within 2^-53 of it, far inside half a
+ * unit of its 15th digit) and prints it in fixed notation without trailing zeros.
+ * Returns the length written to t (>= 24 bytes), or 0 when the fast path does not apply. */
+static size_t short_decimal(double a, char *t)
+{
+	static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+				     1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
+	if (!(a >= 1e-4 && a < 1e15))
+		return 0;
+	for (int k = 1; k < 20; k++) {
+		double v = a * p10[k];
+		if (v >= 1e15)
+			return 0; /* 16 or more significant digits */
+		double m = floor(v + 0.5);
+		/* m and 10^k are exact, so the division rounds the decimal m / 10^k correctly:
+		 * this is what strtod gives for it */
+		if (m / p10[k] != a)
+			continue;
+		unsigned long long u = (unsigned long long)m;
+		while (k > 0 && u % 10 == 0) /* the shortest such decimal */
+			u /= 10, k--;
+		if (k == 0)
+			return 0; /* integral after all: leave it to the general path */
+		char d[24], *e = d + sizeof d, *q = utoa_back(u, e);
+		size_t nd = (size_t)(e - q), n = 0;
+		if (nd <= (size_t)k) { /* 0.000ddd */
+			t[n++] = '0';
+			t[n++] = '.';
+			for (size_t z = nd; z < (size_t)k; z++)
+				t[n++] = '0';
+			memcpy(t + n, q, nd);
+			n += nd;
+		} else { /* ddd.ddd */
+			memcpy(t + n, q, nd - (size_t)k);
+			n += nd - (size_t)k;
+			t[n++] = '.';
+			memcpy(t + n, q + nd - (size_t)k, (size_t)k);
+			n += (size_t)k;
+		}
+		return n;
+	}
+	return 0;
 }
 
 static void put_number(art_json_buf *j, double d)
 {
-	char t[32];
+	char t[40];
 	if (d != d || d - d != 0) { /* NaN or infinity: cJSON writes null */
 		art_json_put(j, "null", 4);
 		return;
@@ -78,20 +167,24 @@ static void put_number(art_json_buf *j, double d)
 	if (d == (double)(long long)d && d < 9007199254740992.0 && d > -9007199254740992.0) {
 		long long v = (long long)d;
 		unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-		char *e = t + sizeof t, *q = e;
-		do
-			*--q = (char)('0' + u % 10);
-		while (u /= 10);
+		char *e = t + sizeof t, *q = utoa_back(u, e);
 		if (v < 0)
 			*--q = '-';
 		art_json_put(j, q, (size_t)(e - q));
 		return;
 	}
 	/* as cJSON: 15 significant digits if that reads back exactly, else 17 */
-	int k = snprintf(t, sizeof t, "%1.15g", d);
+	size_t neg = d < 0;
+	t[0] = '-';
+	size_t k = short_decimal(neg ? -d : d, t + neg);
+	if (k) {
+		art_json_put(j, t, k + neg);
+		return;
+	}
+	int n = snprintf(t, sizeof t, "%1.15g", d);
 	if (strtod(t, NULL) != d)
-		k = snprintf(t, sizeof t, "%1.17g", d);
-	art_json_put(j, t, (size_t)k);
+		n = snprintf(t, sizeof t, "%1.17g", d);
+	art_json_put(j, t, (size_t)n);
 }
 
 void art_json_write(art_json_buf *j, const cJSON *v)
@@ -111,17 +204,17 @@ void art_json_write(art_json_buf *j, const cJSON *v)
 	case cJSON_Array:
 	case cJSON_Object: {
 		int obj = (v->type & 0xFF) == cJSON_Object;
-		art_json_put(j, obj ? "{" : "[", 1);
+		put_char(j, obj ? '{' : '[');
 		for (const cJSON *c = v->child; c; c = c->next) {
 			if (c != v->child)
-				art_json_put(j, ",", 1);
+				put_char(j, ',');
 			if (obj) {
 				put_string(j, c->string);
-				art_json_put(j, ":", 1);
+				put_char(j, ':');
 			}
 			art_json_write(j, c);
 		}
-		art_json_put(j, obj ? "}" : "]", 1);
+		put_char(j, obj ? '}' : ']');
 		break;
 	}
 	default: art_json_put(j, "null", 4); /* cJSON_Invalid */

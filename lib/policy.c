@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "env.h"
 #include "err.h"
+#include "json_get.h"
 #include "policy_output.h"
 #include <errno.h>
 #include <libgen.h>
@@ -59,7 +60,7 @@ static int risk_parse(const char *s)
 
 static const char *jstr(const cJSON *o, const char *k)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	const cJSON *v = art_json_get(o, k);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
@@ -121,7 +122,7 @@ static int keys_known(const cJSON *o, const char *const *known, const char *what
 
 static int duration_at(const cJSON *o, const char *k, int64_t *us, char *err, size_t errsz)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	const cJSON *v = art_json_get(o, k);
 	if (!v)
 		return ART_OK;
 	if (!cJSON_IsString(v) || art_clock_parse_duration(v->valuestring, us) != ART_OK || *us <= 0) {
@@ -133,7 +134,7 @@ static int duration_at(const cJSON *o, const char *k, int64_t *us, char *err, si
 
 static int limit_at(const cJSON *o, const char *k, long long *out, char *err, size_t errsz)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	const cJSON *v = art_json_get(o, k);
 	if (!v)
 		return ART_OK;
 	if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 1e15 ||
@@ -159,26 +160,26 @@ static int load_tenant(tenant *t, const cJSON *o, char *err, size_t errsz)
 		return rc;
 	if (!(t->name = strdup(o->string)))
 		return ART_ENOMEM;
-	const cJSON *tasks = cJSON_GetObjectItemCaseSensitive(o, "tasks");
+	const cJSON *tasks = art_json_get(o, "tasks");
 	if (!tasks) {
 		snprintf(err, errsz, "%s: \"tasks\" is required (the tasks this tenant may run)", what);
 		return ART_EINVAL;
 	}
 	if ((rc = set_load(&t->tasks, tasks, "tasks", err, errsz)) != ART_OK)
 		return rc;
-	const cJSON *sc = cJSON_GetObjectItemCaseSensitive(o, "scopes");
+	const cJSON *sc = art_json_get(o, "scopes");
 	if (sc) {
 		t->has_scopes = 1;
 		if ((rc = set_load(&t->scopes, sc, "scopes", err, errsz)) != ART_OK)
 			return rc;
 	}
 	t->risk_ceiling = 3;
-	const cJSON *rcl = cJSON_GetObjectItemCaseSensitive(o, "risk_ceiling");
+	const cJSON *rcl = art_json_get(o, "risk_ceiling");
 	if (rcl && (t->risk_ceiling = risk_parse(cJSON_IsString(rcl) ? rcl->valuestring : NULL)) < 0) {
 		snprintf(err, errsz, "%s.risk_ceiling must be low, medium, high or critical", what);
 		return ART_EINVAL;
 	}
-	const cJSON *mem = cJSON_GetObjectItemCaseSensitive(o, "memory");
+	const cJSON *mem = art_json_get(o, "memory");
 	if (mem) {
 		static const char *const mknown[] = {"kinds", "tasks", NULL};
 		if (!cJSON_IsObject(mem)) {
@@ -187,10 +188,10 @@ static int load_tenant(tenant *t, const cJSON *o, char *err, size_t errsz)
 		}
 		if ((rc = keys_known(mem, mknown, what, err, errsz)) != ART_OK)
 			return rc;
-		const cJSON *k = cJSON_GetObjectItemCaseSensitive(mem, "kinds");
+		const cJSON *k = art_json_get(mem, "kinds");
 		if (k && (rc = set_load(&t->mem_kinds, k, "memory.kinds", err, errsz)) != ART_OK)
 			return rc;
-		const cJSON *mt = cJSON_GetObjectItemCaseSensitive(mem, "tasks");
+		const cJSON *mt = art_json_get(mem, "tasks");
 		if (mt) {
 			t->has_mem_tasks = 1;
 			if ((rc = set_load(&t->mem_tasks, mt, "memory.tasks", err, errsz)) != ART_OK)
@@ -251,7 +252,7 @@ static int load(art_policy *p, const cJSON *j, const char *dir, char *err, size_
 	}
 	if ((rc = keys_known(j, top_known, "policy", err, errsz)) != ART_OK)
 		return rc;
-	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
+	const cJSON *ver = art_json_get(j, "version");
 	if (!cJSON_IsNumber(ver) || ver->valuedouble != 1) {
 		snprintf(err, errsz, "policy \"version\" must be 1");
 		return ART_EINVAL;
@@ -259,7 +260,7 @@ static int load(art_policy *p, const cJSON *j, const char *dir, char *err, size_
 	if ((rc = art_policy_rules_new(&p->rules)) != ART_OK)
 		return rc;
 	const cJSON *v;
-	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "rule_packs"))
+	cJSON_ArrayForEach(v, art_json_get(j, "rule_packs"))
 	{
 		char path[PATH_MAX];
 		if (!cJSON_IsString(v)) {
@@ -273,7 +274,7 @@ static int load(art_policy *p, const cJSON *j, const char *dir, char *err, size_
 		if ((rc = art_policy_rules_add_file(p->rules, path, err, errsz)) != ART_OK)
 			return rc;
 	}
-	const cJSON *inl = cJSON_GetObjectItemCaseSensitive(j, "rules");
+	const cJSON *inl = art_json_get(j, "rules");
 	if (inl) {
 		cJSON *pack = cJSON_CreateObject();
 		if (!pack)
@@ -284,13 +285,13 @@ static int load(art_policy *p, const cJSON *j, const char *dir, char *err, size_
 		if (rc != ART_OK)
 			return rc;
 	}
-	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "overrides"))
+	cJSON_ArrayForEach(v, art_json_get(j, "overrides"))
 		if ((rc = art_policy_rules_override(p->rules, v->string, v, err, errsz)) != ART_OK)
 			return rc;
 	if ((rc = art_policy_rules_finish(p->rules)) != ART_OK)
 		return rc;
 
-	const cJSON *def = cJSON_GetObjectItemCaseSensitive(j, "defaults");
+	const cJSON *def = art_json_get(j, "defaults");
 	p->default_risk = 1;
 	if (def) {
 		static const char *const known[] = {"deadline", "max_deadline", "risk", NULL};
@@ -300,7 +301,7 @@ static int load(art_policy *p, const cJSON *j, const char *dir, char *err, size_
 		    (rc = duration_at(def, "max_deadline", &p->max_deadline_us, err, errsz)) != ART_OK)
 			return rc;
 		const char *r = jstr(def, "risk");
-		if (cJSON_GetObjectItemCaseSensitive(def, "risk") && (p->default_risk = risk_parse(r)) < 0) {
+		if (art_json_get(def, "risk") && (p->default_risk = risk_parse(r)) < 0) {
 			snprintf(err, errsz, "defaults.risk must be low, medium, high or critical");
 			return ART_EINVAL;
 		}
@@ -309,7 +310,7 @@ static int load(art_policy *p, const cJSON *j, const char *dir, char *err, size_
 	p->max_message_bytes = 1 << 20;
 	p->max_total_bytes = 4 << 20;
 	p->max_output_bytes = 1 << 20;
-	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(j, "limits");
+	const cJSON *lim = art_json_get(j, "limits");
 	if (lim) {
 		static const char *const known[] = {"max_messages", "max_message_bytes", "max_total_bytes",
 						    "max_output_bytes", NULL};
@@ -320,7 +321,7 @@ static int load(art_policy *p, const cJSON *j, const char *dir, char *err, size_
 		    (rc = limit_at(lim, "max_output_bytes", &p->max_output_bytes, err, errsz)) != ART_OK)
 			return rc;
 	}
-	const cJSON *ten = cJSON_GetObjectItemCaseSensitive(j, "tenants");
+	const cJSON *ten = art_json_get(j, "tenants");
 	if (!cJSON_IsObject(ten) || !ten->child) {
 		snprintf(err, errsz, "\"tenants\" must be an object naming at least one tenant");
 		return ART_EINVAL;
@@ -333,15 +334,15 @@ static int load(art_policy *p, const cJSON *j, const char *dir, char *err, size_
 			return rc;
 
 	const char *cite_pat = "\\[(?:cite|source|ctx):\\s*([^\\]\\s,]+)\\s*\\]";
-	const cJSON *cit = cJSON_GetObjectItemCaseSensitive(j, "citations");
+	const cJSON *cit = art_json_get(j, "citations");
 	if (cit) {
 		static const char *const known[] = {"tasks", "pattern", NULL};
 		if ((rc = keys_known(cit, known, "citations", err, errsz)) != ART_OK)
 			return rc;
-		const cJSON *t = cJSON_GetObjectItemCaseSensitive(cit, "tasks");
+		const cJSON *t = art_json_get(cit, "tasks");
 		if (t && (rc = set_load(&p->cite_tasks, t, "citations.tasks", err, errsz)) != ART_OK)
 			return rc;
-		if (cJSON_GetObjectItemCaseSensitive(cit, "pattern") && !(cite_pat = jstr(cit, "pattern"))) {
+		if (art_json_get(cit, "pattern") && !(cite_pat = jstr(cit, "pattern"))) {
 			snprintf(err, errsz, "citations.pattern must be a string");
 			return ART_EINVAL;
 		}
@@ -358,12 +359,12 @@ static int load(art_policy *p, const cJSON *j, const char *dir, char *err, size_
 	}
 	pcre2_jit_compile(p->cite_re, PCRE2_JIT_COMPLETE);
 
-	const cJSON *red = cJSON_GetObjectItemCaseSensitive(j, "redaction");
+	const cJSON *red = art_json_get(j, "redaction");
 	if (red) {
 		static const char *const known[] = {"hash", "key_env", NULL};
 		if ((rc = keys_known(red, known, "redaction", err, errsz)) != ART_OK)
 			return rc;
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(red, "hash"))) {
+		if (cJSON_IsTrue(art_json_get(red, "hash"))) {
 			const char *kv = jstr(red, "key_env");
 			kv = kv ? kv : "ART_POLICY_REDACT_KEY";
 			const char *key = getenv(kv);
@@ -378,14 +379,14 @@ static int load(art_policy *p, const cJSON *j, const char *dir, char *err, size_
 		}
 	}
 	p->approval_ttl_us = 24LL * 3600 * 1000000;
-	const cJSON *ap = cJSON_GetObjectItemCaseSensitive(j, "approval");
+	const cJSON *ap = art_json_get(j, "approval");
 	const char *ri = "art-route", *ro = "art-memory", *rb = "art-memory";
 	if (ap) {
 		static const char *const known[] = {"expires", "resume", NULL};
 		if ((rc = keys_known(ap, known, "approval", err, errsz)) != ART_OK ||
 		    (rc = duration_at(ap, "expires", &p->approval_ttl_us, err, errsz)) != ART_OK)
 			return rc;
-		const cJSON *res = cJSON_GetObjectItemCaseSensitive(ap, "resume");
+		const cJSON *res = art_json_get(ap, "resume");
 		if (res) {
 			static const char *const rk[] = {"boundary", "input", "output", NULL};
 			if (!cJSON_IsObject(res) || (rc = keys_known(res, rk, "approval.resume", err, errsz)) != ART_OK) {
@@ -502,14 +503,14 @@ int art_policy_stages_parse(const char *s, unsigned *stages)
 int art_policy_decision_add(cJSON *env, const char *stage, const char *rule, const char *action,
 			    const char *field, const char *severity, const char *reason)
 {
-	cJSON *pol = cJSON_GetObjectItemCaseSensitive(env, "policy");
+	cJSON *pol = art_json_get(env, "policy");
 	if (!cJSON_IsObject(pol)) {
 		if (pol)
 			cJSON_DeleteItemFromObjectCaseSensitive(env, "policy");
 		if (!(pol = cJSON_AddObjectToObject(env, "policy")))
 			return ART_ENOMEM;
 	}
-	cJSON *ds = cJSON_GetObjectItemCaseSensitive(pol, "decisions");
+	cJSON *ds = art_json_get(pol, "decisions");
 	if (!cJSON_IsArray(ds)) {
 		if (ds)
 			cJSON_DeleteItemFromObjectCaseSensitive(pol, "decisions");
@@ -560,7 +561,7 @@ static void refuse(cJSON *env, const char *stage, const char *rule, const char *
 
 static void set_item(cJSON *obj, const char *key, cJSON *item)
 {
-	if (cJSON_GetObjectItemCaseSensitive(obj, key))
+	if (art_json_get(obj, key))
 		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item);
 	else
 		cJSON_AddItemToObject(obj, key, item);
@@ -578,7 +579,7 @@ static const tenant *find_tenant(const art_policy *p, const char *name)
  * tenant, or NULL after blocking env. */
 static const tenant *common(const art_policy *p, cJSON *env, const char *stage, int64_t now_us)
 {
-	const cJSON *tj = cJSON_GetObjectItemCaseSensitive(env, "tenant");
+	const cJSON *tj = art_json_get(env, "tenant");
 	if (!cJSON_IsString(tj) || !tj->valuestring[0]) {
 		refuse(env, stage, "boundary.tenant", ART_POLICY_E_NO_TENANT, "the envelope names no tenant");
 		return NULL;
@@ -613,7 +614,7 @@ static const tenant *common(const art_policy *p, cJSON *env, const char *stage, 
 static int boundary(const art_policy *p, cJSON *env, int64_t now_us)
 {
 	const char *st = "boundary";
-	const cJSON *actor = cJSON_GetObjectItemCaseSensitive(env, "actor");
+	const cJSON *actor = art_json_get(env, "actor");
 	const char *aid = jstr(actor, "id");
 	if (!cJSON_IsObject(actor) || !aid || !aid[0]) {
 		refuse(env, st, "boundary.actor", ART_POLICY_E_NO_ACTOR, "the envelope names no actor");
@@ -621,7 +622,7 @@ static int boundary(const art_policy *p, cJSON *env, int64_t now_us)
 	}
 	const char *task = jstr(env, "task");
 	/* a default deadline is given before the common checks so they see it */
-	if (!cJSON_GetObjectItemCaseSensitive(env, "deadline") && p->default_deadline_us) {
+	if (!art_json_get(env, "deadline") && p->default_deadline_us) {
 		char d[40], why[80];
 		art_clock_fmt(now_us + p->default_deadline_us, d, sizeof d);
 		set_item(env, "deadline", cJSON_CreateString(d));
@@ -648,7 +649,7 @@ static int boundary(const art_policy *p, cJSON *env, int64_t now_us)
 		       task, t->name);
 		return ART_POLICY_BLOCKED;
 	}
-	const cJSON *rj = cJSON_GetObjectItemCaseSensitive(env, "risk");
+	const cJSON *rj = art_json_get(env, "risk");
 	int risk = p->default_risk;
 	if (rj) {
 		risk = risk_parse(cJSON_IsString(rj) ? rj->valuestring : NULL);
@@ -665,7 +666,7 @@ static int boundary(const art_policy *p, cJSON *env, int64_t now_us)
 		return ART_POLICY_BLOCKED;
 	}
 	/* limits (OWASP LLM10: unbounded consumption) */
-	const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(env, "messages"), *m;
+	const cJSON *msgs = art_json_get(env, "messages"), *m;
 	long long nmsg = cJSON_GetArraySize(msgs), total = 0, i = 0;
 	if (nmsg > p->max_messages) {
 		refuse(env, st, "boundary.limits", ART_POLICY_E_LIMIT, "%lld messages; the limit is %lld", nmsg, p->max_messages);
@@ -690,16 +691,16 @@ static int boundary(const art_policy *p, cJSON *env, int64_t now_us)
 	}
 	/* authority: grant requested ∩ actor scopes ∩ tenant scopes; anything the envelope
 	 * claims as already granted is replaced (it came from outside) */
-	cJSON *auth = cJSON_GetObjectItemCaseSensitive(env, "authority");
+	cJSON *auth = art_json_get(env, "authority");
 	if (!cJSON_IsObject(auth)) {
 		auth = cJSON_CreateObject();
 		set_item(env, "authority", auth);
 	}
 	cJSON *granted = cJSON_CreateArray();
-	const cJSON *scopes = cJSON_GetObjectItemCaseSensitive(actor, "scopes"), *r;
+	const cJSON *scopes = art_json_get(actor, "scopes"), *r;
 	char gr[512] = "";
 	size_t gl = 0;
-	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(auth, "requested"))
+	cJSON_ArrayForEach(r, art_json_get(auth, "requested"))
 	{
 		if (!cJSON_IsString(r))
 			continue;
@@ -867,9 +868,9 @@ static int scan_input(scan_ctx *c)
 	cJSON *it;
 	char path[160];
 	int i = 0, rc = ART_OK;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c->env, "messages"))
+	cJSON_ArrayForEach(it, art_json_get(c->env, "messages"))
 	{
-		cJSON *ct = cJSON_GetObjectItemCaseSensitive(it, "content");
+		cJSON *ct = art_json_get(it, "content");
 		if (cJSON_IsString(ct)) {
 			snprintf(path, sizeof path, "messages[%d].content", i);
 			if ((rc = scan_string(c, ct, role_bit(jstr(it, "role")), path)) != ART_OK)
@@ -878,9 +879,9 @@ static int scan_input(scan_ctx *c)
 		i++;
 	}
 	i = 0;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c->env, "context"))
+	cJSON_ArrayForEach(it, art_json_get(c->env, "context"))
 	{
-		cJSON *tx = cJSON_GetObjectItemCaseSensitive(it, "text");
+		cJSON *tx = art_json_get(it, "text");
 		if (cJSON_IsString(tx)) {
 			snprintf(path, sizeof path, "context[%d].text", i);
 			if ((rc = scan_string(c, tx, ART_POLICY_F_CONTEXT, path)) != ART_OK)
@@ -889,9 +890,9 @@ static int scan_input(scan_ctx *c)
 		i++;
 	}
 	i = 0;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c->env, "tool_results"))
+	cJSON_ArrayForEach(it, art_json_get(c->env, "tool_results"))
 	{
-		cJSON *ct = cJSON_GetObjectItemCaseSensitive(it, "content");
+		cJSON *ct = art_json_get(it, "content");
 		snprintf(path, sizeof path, "tool_results[%d].content", i);
 		if (ct && (rc = scan_tree(c, ct, ART_POLICY_F_TOOL_RESULTS, path, 0)) != ART_OK)
 			return rc;
@@ -902,23 +903,23 @@ static int scan_input(scan_ctx *c)
 
 static int scan_output(scan_ctx *c)
 {
-	cJSON *out = cJSON_GetObjectItemCaseSensitive(c->env, "output"), *it;
+	cJSON *out = art_json_get(c->env, "output"), *it;
 	char path[160];
 	int i = 0, rc;
-	cJSON *tx = cJSON_GetObjectItemCaseSensitive(out, "text");
+	cJSON *tx = art_json_get(out, "text");
 	if (cJSON_IsString(tx) && (rc = scan_string(c, tx, ART_POLICY_F_OUTPUT_TEXT, "output.text")) != ART_OK)
 		return rc;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(out, "tool_calls"))
+	cJSON_ArrayForEach(it, art_json_get(out, "tool_calls"))
 	{
-		cJSON *args = cJSON_GetObjectItemCaseSensitive(it, "arguments");
+		cJSON *args = art_json_get(it, "arguments");
 		snprintf(path, sizeof path, "output.tool_calls[%d].arguments", i++);
 		if (args && (rc = scan_tree(c, args, ART_POLICY_F_TOOL_CALLS, path, 0)) != ART_OK)
 			return rc;
 	}
 	i = 0;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(c->env, "memory_writes"))
+	cJSON_ArrayForEach(it, art_json_get(c->env, "memory_writes"))
 	{
-		cJSON *mt = cJSON_GetObjectItemCaseSensitive(it, "text");
+		cJSON *mt = art_json_get(it, "text");
 		snprintf(path, sizeof path, "memory_writes[%d].text", i++);
 		if (cJSON_IsString(mt) && (rc = scan_string(c, mt, ART_POLICY_F_MEMORY, path)) != ART_OK)
 			return rc;
@@ -931,7 +932,7 @@ static int content(const art_policy *p, art_policy_scratch *sc, cJSON *env, unsi
 		   const char *resume, int redact_only)
 {
 	const char *stage = stage_bit == ART_POLICY_STAGE_INPUT ? "input" : "output";
-	const cJSON *ap = cJSON_GetObjectItemCaseSensitive(env, "approval");
+	const cJSON *ap = art_json_get(env, "approval");
 	const char *ast = jstr(ap, "state"), *astage = jstr(ap, "stage");
 	scan_ctx c = {.p = p, .sc = sc, .env = env, .stage = stage, .stage_bit = stage_bit};
 	c.approved = ast && !strcmp(ast, "approved") && astage && !strcmp(astage, stage);
@@ -978,7 +979,7 @@ static int content(const art_policy *p, art_policy_scratch *sc, cJSON *env, unsi
 
 static int citations(const art_policy *p, art_policy_scratch *sc, cJSON *env, const char *task)
 {
-	const char *text = jstr(cJSON_GetObjectItemCaseSensitive(env, "output"), "text");
+	const char *text = jstr(art_json_get(env, "output"), "text");
 	int required = task && set_has(&p->cite_tasks, task);
 	if (!text)
 		text = "";
@@ -986,7 +987,7 @@ static int citations(const art_policy *p, art_policy_scratch *sc, cJSON *env, co
 	if (!md)
 		return ART_ENOMEM;
 	(void)sc;
-	const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(env, "context");
+	const cJSON *ctx = art_json_get(env, "context");
 	size_t len = strlen(text), off = 0;
 	int ncite = 0, verdict = ART_POLICY_PASS;
 	while (off <= len && pcre2_match(p->cite_re, (PCRE2_SPTR)text, len, off, PCRE2_NO_UTF_CHECK, md, NULL) > 1) {
@@ -1028,7 +1029,7 @@ static void memory(const tenant *t, cJSON *env, const char *task)
 {
 	cJSON *it;
 	int i = 0;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(env, "memory_writes"))
+	cJSON_ArrayForEach(it, art_json_get(env, "memory_writes"))
 	{
 		char path[64], why[200];
 		snprintf(path, sizeof path, "memory_writes[%d]", i++);
@@ -1056,7 +1057,7 @@ static void memory(const tenant *t, cJSON *env, const char *task)
 static int output_checks(const art_policy *p, art_policy_scratch *sc, cJSON *env, const tenant *t)
 {
 	const char *task = jstr(env, "task");
-	const cJSON *out = cJSON_GetObjectItemCaseSensitive(env, "output");
+	const cJSON *out = art_json_get(env, "output");
 	const char *text = jstr(out, "text");
 	if (!task) {
 		refuse(env, "output", "boundary.task", ART_POLICY_E_NO_TASK, "the envelope names no task");
@@ -1068,7 +1069,7 @@ static int output_checks(const art_policy *p, art_policy_scratch *sc, cJSON *env
 		       p->max_output_bytes);
 		return ART_POLICY_BLOCKED;
 	}
-	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(env, "response_schema");
+	const cJSON *rs = art_json_get(env, "response_schema");
 	if (rs) {
 		cJSON *errs = NULL;
 		char why[300];

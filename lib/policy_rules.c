@@ -21,6 +21,7 @@ typedef struct {
 	char **words;   /* gate: any of these whole words (ASCII case-insensitive) */
 	size_t nwords;
 	char **lits;    /* gate: or any of these literal substrings (case-sensitive) */
+	size_t *litlen; /* their lengths */
 	size_t nlits;
 	int gated;      /* has "requires" */
 	int min_digits; /* gate: at least this many ASCII digits in the text */
@@ -37,6 +38,7 @@ struct art_policy_rules {
 	/* gates: word -> rules that need it (open addressing, lowercase words) */
 	struct gword {
 		char *w;
+		size_t len;
 		uint32_t *rules;
 		size_t n;
 	} *words;
@@ -52,8 +54,19 @@ struct art_policy_scratch {
 	size_t nhits, cap;
 	uint8_t *on;     /* per rule: a word gate was seen in this text */
 	size_t non;
-	uint64_t bytes[4];     /* bytes present in the text */
-	uint64_t bigrams[64];  /* hashed byte pairs present in the text (4096 bits) */
+	/* bytes and hashed byte pairs present in the text: entries equal to gen (a new gen
+	 * per scan, so nothing is cleared between scans but every 255th) */
+	uint8_t gen;
+	uint8_t bytes[256];
+	uint8_t bigrams[4096];
+};
+
+/* Byte classes for the gate pass (the C locale's isalpha, isdigit; the spaces that end
+ * a run). */
+enum { C_ALPHA = 1, C_DIGIT = 2, C_SPACE = 4 };
+static const uint8_t cls[256] = {
+	['A' ... 'Z'] = C_ALPHA, ['a' ... 'z'] = C_ALPHA, ['0' ... '9'] = C_DIGIT,
+	[' '] = C_SPACE, ['\n'] = C_SPACE, ['\t'] = C_SPACE, ['\r'] = C_SPACE,
 };
 
 #define BIGRAM(a, b) ((((unsigned)(unsigned char)(a) * 31u) ^ (unsigned)(unsigned char)(b) * 131u) & 4095u)
@@ -61,14 +74,11 @@ struct art_policy_scratch {
 /* 0 when literal lit cannot occur in the text the scratch's bitmaps describe. */
 static int maybe_has(const art_policy_scratch *sc, const char *lit, size_t n)
 {
-	unsigned char c = (unsigned char)lit[0];
-	if (!(sc->bytes[c >> 6] >> (c & 63) & 1))
+	if (sc->bytes[(unsigned char)lit[0]] != sc->gen)
 		return 0;
-	for (size_t i = 0; i + 1 < n; i++) {
-		unsigned b = BIGRAM(lit[i], lit[i + 1]);
-		if (!(sc->bigrams[b >> 6] >> (b & 63) & 1))
+	for (size_t i = 0; i + 1 < n; i++)
+		if (sc->bigrams[BIGRAM(lit[i], lit[i + 1])] != sc->gen)
 			return 0;
-	}
 	return 1;
 }
 
@@ -305,6 +315,7 @@ static void rule_free(rule_int *r)
 	for (size_t i = 0; i < r->nlits; i++)
 		free(r->lits[i]);
 	free(r->lits);
+	free(r->litlen);
 	pcre2_code_free(r->re);
 }
 
@@ -427,7 +438,7 @@ static int parse_gates(const cJSON *o, rule_int *r, char *err, size_t errsz, con
 		size_t n = (size_t)cJSON_GetArraySize(req);
 		char ***arr = li ? &r->lits : &r->words;
 		size_t *cnt = li ? &r->nlits : &r->nwords;
-		if (!(*arr = calloc(n, sizeof **arr)))
+		if (!(*arr = calloc(n, sizeof **arr)) || (li && !(r->litlen = calloc(n, sizeof *r->litlen))))
 			return ART_ENOMEM;
 		cJSON_ArrayForEach(v, req)
 		{
@@ -442,6 +453,8 @@ static int parse_gates(const cJSON *o, rule_int *r, char *err, size_t errsz, con
 			if (!li)
 				for (char *c = w; *c; c++)
 					*c = (char)tolower((unsigned char)*c);
+			else
+				r->litlen[*cnt] = strlen(w);
 			(*arr)[(*cnt)++] = w;
 		}
 		r->gated = 1;
@@ -689,21 +702,30 @@ int art_policy_rules_override(art_policy_rules *rs, const char *id, const cJSON 
 	return ART_OK;
 }
 
+/* FNV-1a over the bytes of a word */
+#define WORD_HASH0 2166136261u
+#define WORD_HASH_STEP(h, c) (((h) ^ (uint8_t)(c)) * 16777619u)
+
 static uint32_t word_hash(const char *w, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = WORD_HASH0;
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)w[i]) * 16777619u;
+		h = WORD_HASH_STEP(h, w[i]);
 	return h;
 }
 
-/* Slot of lowercase word w[0..n) in the gate table (empty slot if absent). */
-static struct gword *word_slot(const art_policy_rules *rs, const char *w, size_t n)
+/* Slot of lowercase word w[0..n) with hash h in the gate table (empty slot if absent). */
+static struct gword *word_at(const art_policy_rules *rs, uint32_t h, const char *w, size_t n)
 {
-	size_t m = rs->wcap - 1, i = word_hash(w, n) & m;
-	while (rs->words[i].w && (strlen(rs->words[i].w) != n || memcmp(rs->words[i].w, w, n)))
+	size_t m = rs->wcap - 1, i = h & m;
+	while (rs->words[i].w && (rs->words[i].len != n || memcmp(rs->words[i].w, w, n)))
 		i = (i + 1) & m;
 	return &rs->words[i];
+}
+
+static struct gword *word_slot(const art_policy_rules *rs, const char *w, size_t n)
+{
+	return word_at(rs, word_hash(w, n), w, n);
 }
 
 int art_policy_rules_finish(art_policy_rules *rs)
@@ -736,6 +758,7 @@ int art_policy_rules_finish(art_policy_rules *rs)
 				struct gword *g = word_slot(rs, w, strlen(w));
 				if (!g->w && !(g->w = strdup(w)))
 					return ART_ENOMEM;
+				g->len = strlen(w);
 				uint32_t *nr = realloc(g->rules, (g->n + 1) * sizeof *nr);
 				if (!nr)
 					return ART_ENOMEM;
@@ -851,40 +874,46 @@ int art_policy_rules_scan(const art_policy_rules *rs, art_policy_scratch *sc, un
 		sc->on = on;
 		sc->non = rs->n;
 	}
-	/* one pass: digits, longest non-space run, whole words through the gate table */
+	/* bytes and byte pairs present (plain stores: no chain through memory) */
 	memset(sc->on, 0, rs->n);
-	memset(sc->bytes, 0, sizeof sc->bytes);
-	memset(sc->bigrams, 0, sizeof sc->bigrams);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)text[i];
-		sc->bytes[c >> 6] |= 1ull << (c & 63);
-		if (i + 1 < len) {
-			unsigned b = BIGRAM(text[i], text[i + 1]);
-			sc->bigrams[b >> 6] |= 1ull << (b & 63);
-		}
+	if (++sc->gen == 0) {
+		memset(sc->bytes, 0, sizeof sc->bytes);
+		memset(sc->bigrams, 0, sizeof sc->bigrams);
+		sc->gen = 1;
 	}
+	const unsigned char *t = (const unsigned char *)text;
+	uint8_t gen = sc->gen;
+	for (size_t i = 0; i + 1 < len; i++) {
+		sc->bytes[t[i]] = gen;
+		sc->bigrams[BIGRAM(t[i], t[i + 1])] = gen;
+	}
+	if (len)
+		sc->bytes[t[len - 1]] = gen;
+	/* one pass: digits, longest non-space run, whole words through the gate table */
 	int digits = 0, run = 0, maxrun = 0;
 	for (size_t i = 0; i < len;) {
-		unsigned char c = (unsigned char)text[i];
-		if (isalpha(c)) {
+		unsigned char c = t[i];
+		if (cls[c] & C_ALPHA) {
 			size_t j = i;
-			char w[33];
-			while (j < len && isalpha((unsigned char)text[j])) {
+			char w[32];
+			uint32_t h = WORD_HASH0;
+			for (; j < len && (cls[t[j]] & C_ALPHA); j++) {
+				char lc = (char)(t[j] | 0x20); /* ASCII letter to lower case */
 				if (j - i < 32)
-					w[j - i] = (char)tolower((unsigned char)text[j]);
-				j++;
+					w[j - i] = lc;
+				h = WORD_HASH_STEP(h, lc);
 			}
 			run += (int)(j - i);
 			if (rs->wcap && j - i <= 32) {
-				const struct gword *g = word_slot(rs, w, j - i);
+				const struct gword *g = word_at(rs, h, w, j - i);
 				for (size_t k = 0; g->w && k < g->n; k++)
 					sc->on[g->rules[k]] = 1;
 			}
 			i = j;
 			continue;
 		}
-		digits += c >= '0' && c <= '9';
-		if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+		digits += (cls[c] & C_DIGIT) != 0;
+		if (cls[c] & C_SPACE) {
 			if (run > maxrun)
 				maxrun = run;
 			run = 0;
@@ -899,11 +928,13 @@ int art_policy_rules_scan(const art_policy_rules *rs, art_policy_scratch *sc, un
 	for (int f = 0; f < NFIELDS; f++)
 		if (field == (1u << f))
 			fi = f;
-	size_t nsel = rs->finished && stage && fi >= 0 ? rs->nidx[si][fi] : rs->n;
+	/* the (stage, field) list holds only rules enabled there; else every rule is looked at */
+	const uint32_t *sel = rs->finished && stage && fi >= 0 ? rs->idx[si][fi] : NULL;
+	size_t nsel = sel ? rs->nidx[si][fi] : rs->n;
 	for (size_t j = 0; j < nsel; j++) {
-		uint32_t ri = rs->finished && stage && fi >= 0 ? rs->idx[si][fi][j] : (uint32_t)j;
+		uint32_t ri = sel ? sel[j] : (uint32_t)j;
 		const rule_int *r = &rs->r[ri];
-		if ((stage && !(r->pub.stages & stage)) || !(r->pub.fields & field))
+		if (!sel && ((stage && !(r->pub.stages & stage)) || !(r->pub.fields & field)))
 			continue;
 		if (digits < r->min_digits || maxrun < r->min_run)
 			continue;
@@ -911,7 +942,7 @@ int art_policy_rules_scan(const art_policy_rules *rs, art_policy_scratch *sc, un
 		if (r->gated && !sc->on[ri] && (rs->wcap || !r->nwords)) {
 			int found = 0;
 			for (size_t k = 0; k < r->nlits && !found; k++) {
-				size_t ln = strlen(r->lits[k]);
+				size_t ln = r->litlen[k];
 				found = maybe_has(sc, r->lits[k], ln) && memmem(text, len, r->lits[k], ln) != NULL;
 			}
 			if (!found)

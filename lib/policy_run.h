@@ -4,13 +4,22 @@
  *
  * Lines are read with read(2) in batches of what is already available (never waiting
  * for a full batch, so request/response pipes do not stall), processed by a pool of
- * threads (sleeping, not spinning, between batches), and written in order; output is flushed after each batch unless it is a regular file.
+ * threads (sleeping, not spinning, between batches), and written in order, a batch at a
+ * time with writev(2) on out's descriptor (out's buffer is flushed first).  While a batch
+ * is written the next one, if its lines are already there, is being processed.
  * fn runs concurrently on different envelopes: it gets its thread number (0..threads-1)
  * to pick per-thread scratch.  An envelope fn marks (return 1) then goes through serial,
- * in input order on one thread (for work that is not thread-safe, e.g. a database).
+ * in input order on one thread (for work that is not thread-safe, e.g. a database);
+ * serial may run while fn works on later envelopes, so the two share no unlocked state.
  *
  * Ownership: the runner owns its buffers; envelopes are owned by the loop and freed after
  * they are written; fn/serial edit them in place and keep no reference.
+ *
+ * Memory: while it runs, cJSON allocates through json_arena.h's hooks; each thread parses
+ * and edits its envelopes in its own arena (serial runs with none), so fn and serial
+ * follow that header's rules: cJSON_free for cJSON's text, nothing made by cJSON before
+ * the call freed during it or kept past it, and anything kept past the envelope made
+ * with art_json_arena_use(NULL).
  */
 #ifndef ART_POLICY_RUN_H
 #define ART_POLICY_RUN_H

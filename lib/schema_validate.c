@@ -257,7 +257,7 @@ static const char *short_json(const vctx *c, const cJSON *v, char *buf, size_t n
 		memcpy(buf, t, strlen(t) + 1);
 	else
 		snprintf(buf, n, "%.*s...", (int)n - 4, t);
-	free(t);
+	cJSON_free(t);
 	return buf;
 }
 

@@ -1,5 +1,7 @@
 /* utf8.c — UTF-8 validation and decoding. */
 #include "utf8.h"
+#include <stdint.h>
+#include <string.h>
 
 int art_utf8_decode(const char *s, size_t n, uint32_t *cp)
 {
@@ -39,7 +41,12 @@ int art_utf8_valid(const char *s, size_t n, size_t *bad_at)
 {
 	size_t i = 0;
 	while (i < n) {
-		/* fast path over ASCII runs */
+		/* fast path over ASCII runs, 8 bytes at a time */
+		uint64_t w;
+		if (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ull))) {
+			i += 8;
+			continue;
+		}
 		if ((unsigned char)s[i] < 0x80) {
 			i++;
 			continue;

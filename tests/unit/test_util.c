@@ -1,9 +1,14 @@
-/* test_util.c — sha256/hmac vectors, UTF-8 validation, RFC 3339 and durations. */
+/* test_util.c — sha256/hmac vectors, UTF-8 validation, RFC 3339 and durations, the JSON
+ * writer. */
 #include "clock.h"
 #include "err.h"
+#include "json_write.h"
+#include "rand.h"
 #include "sha256.h"
 #include "utf8.h"
 #include "t.h"
+#include <math.h>
+#include <stdint.h>
 
 static void test_sha256(void)
 {
@@ -100,6 +105,14 @@ static void test_clock(void)
 	T_EQ_STR(buf, "2026-11-24T01:42:59.123Z", "format with milliseconds");
 	int64_t back;
 	T_OK(art_clock_parse(buf, &back) == ART_OK && back == 1795484579123000LL, "format/parse round trip");
+	art_clock_fmt(-1, buf, sizeof buf);
+	T_EQ_STR(buf, "1969-12-31T23:59:59.999Z", "format before the epoch");
+	art_clock_fmt(253402300799999999LL, buf, sizeof buf);
+	T_EQ_STR(buf, "9999-12-31T23:59:59.999Z", "format the last 4-digit year");
+	art_clock_fmt(253402300800000000LL, buf, sizeof buf);
+	T_EQ_STR(buf, "10000-01-01T00:00:00.000Z", "format a 5-digit year");
+	art_clock_fmt(1795484579123456LL, buf, 11);
+	T_EQ_STR(buf, "2026-11-24", "format cut to the buffer");
 
 	static const struct {
 		const char *s;
@@ -119,10 +132,94 @@ static void test_clock(void)
 	}
 }
 
+/* The writer's numbers, as cJSON prints a non-integral one: %1.15g if that reads back
+ * exactly, else %1.17g (the writer takes a shortcut for short decimals). */
+static int number_matches(double d, char *got, size_t gotsz, char *want, size_t wantsz)
+{
+	art_json_buf j = {0};
+	cJSON *n = cJSON_CreateNumber(d);
+	art_json_write(&j, n);
+	cJSON_Delete(n);
+	snprintf(got, gotsz, "%.*s", (int)j.n, j.b ? j.b : "");
+	art_json_buf_free(&j);
+	if (d == (double)(long long)d && d < 9007199254740992.0 && d > -9007199254740992.0)
+		snprintf(want, wantsz, "%lld", (long long)d);
+	else if (snprintf(want, wantsz, "%1.15g", d), strtod(want, NULL) != d)
+		snprintf(want, wantsz, "%1.17g", d);
+	return !strcmp(got, want);
+}
+
+static void test_json_write(void)
+{
+	static const double fixed[] = {0.82, 0.2, -0.2, 0.1, 0.0001, 0.00011, 0.00009999, 1e-5, 1.5,
+				       123.456, 99999999999999.9, 999999999999999.9, 1e15 + 0.5,
+				       0.30000000000000004, 1.0 / 3, 2.5e-300, 1e300, 4503599627370495.5,
+				       -1234.5678, 0.1 + 0.2, 1e-4, 9.999999999999999e-5, 12345678901234.5};
+	char got[64], want[64];
+	int bad = 0;
+	for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+		if (!number_matches(fixed[i], got, sizeof got, want, sizeof want) && bad++ < 5)
+			T_DIAG("%.17g: wrote %s, want %s", fixed[i], got, want);
+	/* random short decimals (the shortcut) and random bit patterns (the fallback) */
+	for (int i = 0; i < 200000; i++) {
+		uint64_t r;
+		art_rand_bytes(&r, sizeof r);
+		double d;
+		if (i & 1) {
+			/* up to 17 digits, up to 19 of them after the point */
+			int k = (int)(r % 20), digits = (int)((r >> 8) % 17) + 1;
+			double m = (double)((r >> 16) % (uint64_t)pow(10, digits));
+			d = m / pow(10, k) * ((r >> 63) ? -1 : 1);
+		} else {
+			memcpy(&d, &r, sizeof d);
+			if (d != d || d - d != 0)
+				continue;
+		}
+		if (!number_matches(d, got, sizeof got, want, sizeof want) && bad++ < 5)
+			T_DIAG("%.17g: wrote %s, want %s", d, got, want);
+	}
+	T_EQ_INT(bad, 0, "numbers are written as cJSON writes them");
+
+	static const char *const strs[] = {"", "plain", "quote \" and \\ back", "ctl \x01\x1f\b\f\n\r\t end",
+					  "\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"", "utf-8 \xc3\xa9 \xe2\x82\xac"};
+	/* every escape at every offset of a longer string (the writer looks at 8 bytes at a time) */
+	static const char esc[] = {'"', '\\', '\n', '\x01', '\x1f', '\x7f', ' ', '\x80'};
+	int strbad = 0;
+	for (size_t e = 0; e < sizeof esc; e++)
+		for (size_t at = 0; at < 40; at++) {
+			char str[41];
+			memset(str, 'a' + (int)(at % 26), 40);
+			str[40] = 0;
+			str[at] = esc[e];
+			cJSON *v = cJSON_CreateString(str);
+			char *ref = cJSON_PrintUnformatted(v);
+			art_json_buf j = {0};
+			art_json_write(&j, v);
+			strbad += !(ref && j.n == strlen(ref) && !memcmp(j.b, ref, j.n));
+			art_json_buf_free(&j);
+			cJSON_free(ref);
+			cJSON_Delete(v);
+		}
+	T_EQ_INT(strbad, 0, "escapes anywhere in a string are written as cJSON writes them");
+	for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, strs[i], strs[i]);
+		cJSON_AddNumberToObject(o, "n", 0.25);
+		char *ref = cJSON_PrintUnformatted(o);
+		art_json_buf j = {0};
+		art_json_write(&j, o);
+		T_OK(ref && j.n == strlen(ref) && !memcmp(j.b, ref, j.n), "string %zu is written as cJSON writes it", i);
+		art_json_buf_free(&j);
+		cJSON_free(ref);
+		cJSON_Delete(o);
+	}
+}
+
 int main(void)
 {
 	test_sha256();
 	test_utf8();
 	test_clock();
+	test_json_write();
 	return T_DONE();
 }
