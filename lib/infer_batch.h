@@ -9,9 +9,9 @@
  * the batch size, the prefix cache or the thread count (decode is bit-identical to
  * feeding each sequence alone).
  *
- * Model: the GGUF route.endpoint names when route.provider is "local" (a relative path
- * is taken from the working directory, as art-route writes the routes file's path
- * unchanged), else opts.infer.model_path.  Models open on demand and stay open, at most
+ * Model: the GGUF route.endpoint names when route.provider is "local" (art-route writes
+ * the model's path there, joined to the routes file's directory when relative; a
+ * relative endpoint is taken from the working directory), else opts.infer.model_path.  Models open on demand and stay open, at most
  * max_models at once; when the pool is full the least recently used model with no
  * envelope in work is closed; when none is idle, admission waits.  A file that does not
  * open gives that envelope error model_load; no model at all gives no_local_model.

@@ -147,3 +147,17 @@ JSON
 	echo "${lines[2]}" | jq -e '.status == "ok" and .output.usage.output_tokens == 8'
 	echo "${lines[3]}" | jq -e '.status == "error" and .error.code == "model_load" and (.error.message | contains("bad.gguf"))'
 }
+
+@test "a relative model path in a routes file is taken from the routes file's directory" {
+	mkdir -p "$T/cfg" "$T/models" "$T/elsewhere"
+	cp "$SHARED/$Q" "$T/models/q.gguf"
+	jq -n '{version: 1, models: [{name: "q", provider: "local", path: "../models/q.gguf", boundary: "local",
+		capabilities: {tools: false, json: false, context: 512, max_output: 512}}]}' >"$T/cfg/routes.json"
+	art new --id rel -n 64 --temp 0 'Once upon a time there was' >"$T/in"
+	(cd "$T/elsewhere" && art-route -r ../cfg/routes.json <"$T/in" >"$T/routed")
+	jq -e '.route.endpoint | endswith("cfg/../models/q.gguf")' "$T/routed"
+	(cd / && art-infer -m "$SHARED/$M" <"$T/routed") | proj >"$T/got"
+	art-infer -m "$SHARED/$Q" <"$T/in" | proj >"$T/want"
+	diff "$T/want" "$T/got"
+	jq -e '.status == "ok"' "$T/got"
+}
