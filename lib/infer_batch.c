@@ -40,6 +40,7 @@ struct bseq {
 	bseq *next; /* waiting or finished list */
 	bmodel *m;
 	int slot;
+	int prepared;   /* job holds the rendered request */
 	int generating; /* 0: prompt being fed */
 	size_t fed;     /* prompt tokens in the slot (reused ones included) */
 	int cached;
@@ -337,7 +338,34 @@ static void fail_waiting(art_infer_batch *b, bseq *s, const char *code, const ch
 	push_done(b, s);
 }
 
-/* Admits waiting envelopes, oldest first, while their model has room. */
+/* 1 when a sequence of m still feeding its prompt shares at least 8 more tokens of req's
+ * prompt than any slot holds now: admitting req once that prompt is in reuses them. */
+static int worth_waiting(const art_infer_batch *b, const bmodel *m, const art_gen_req *req)
+{
+	if (!b->o.prefix_cache || req->n_prompt < 2) return 0;
+	size_t have = 0, soon = 0;
+	for (int i = 0; i < m->n_slots; i++) {
+		size_t l = art_infer_batch_lcp(m->slots[i].toks, m->slots[i].n, req->prompt, req->n_prompt - 1);
+		if (l > have) have = l;
+		const bseq *o = m->slots[i].seq;
+		if (o && !o->generating) {
+			l = art_infer_batch_lcp(o->job.req.prompt, o->job.req.n_prompt, req->prompt, req->n_prompt - 1);
+			if (l > soon) soon = l;
+		}
+	}
+	return soon >= have + 8;
+}
+
+static void pop_waiting(art_infer_batch *b)
+{
+	bseq *s = b->wait_head;
+	b->wait_head = s->next;
+	if (!b->wait_head) b->wait_tail = NULL;
+	s->next = NULL;
+}
+
+/* Admits waiting envelopes, oldest first, while their model has room (and the head is
+ * not better off waiting for a prefix being fed). */
 static int admit(art_infer_batch *b)
 {
 	while (b->wait_head) {
@@ -350,23 +378,28 @@ static int admit(art_infer_batch *b)
 		if (path) rc = model_get(b, path, &m, err, sizeof err);
 		if (rc == ART_ENOMEM) return rc;
 		if (path && rc == ART_OK && (!m || m->n_active >= b->o.batch)) return ART_OK; /* wait */
-		b->wait_head = s->next;
-		if (!b->wait_head) b->wait_tail = NULL;
-		s->next = NULL;
 		if (!path) {
+			pop_waiting(b);
 			fail_waiting(b, s, "no_local_model",
 				     "input line %llu is routed to the local model, but none is loaded%s",
 				     " (use -m MODEL or set ART_MODEL)");
 			continue;
 		}
 		if (rc) {
+			pop_waiting(b);
 			fail_waiting(b, s, "model_load", "input line %llu: cannot load the model: %s", err);
 			continue;
 		}
-		if (art_infer_job_prepare(m->inf, s->env, &s->job) != ART_OK) { /* error set on env */
-			push_done(b, s);
-			continue;
+		if (!s->prepared) {
+			if (art_infer_job_prepare(m->inf, s->env, &s->job) != ART_OK) { /* error set on env */
+				pop_waiting(b);
+				push_done(b, s);
+				continue;
+			}
+			s->prepared = 1;
 		}
+		if (worth_waiting(b, m, &s->job.req)) return ART_OK;
+		pop_waiting(b);
 		/* the sampler is the destination slot's: begin after placing */
 		rc = seq_place(b, m, s);
 		if (rc == ART_OK)

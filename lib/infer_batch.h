@@ -20,7 +20,10 @@
  * finished.  A new prompt starts from the slot (working or idle) sharing its longest
  * prefix (at least one prompt token is always fed): an idle one is taken over and cut
  * back, a working one is copied (art_model_seq_copy) into the least recently used idle
- * slot.  usage.cached_tokens tells the reused prompt tokens.
+ * slot.  An envelope whose prompt shares at least 8 more tokens with a prompt still being
+ * fed than with any slot waits (with those behind it) until that prompt is in, so
+ * envelopes arriving together with one system prompt evaluate it once.
+ * usage.cached_tokens tells the reused prompt tokens.
  *
  * Memory per open model: (batch + prefix_cache) slots × n_ctx positions of KV cache
  * (2 × n_layer × n_ctx × kv_dim × 2 bytes each for F16) plus the same count of token ids.

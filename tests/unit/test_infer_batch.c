@@ -63,6 +63,8 @@ static const char *out_text(const cJSON *e)
 }
 
 /* Runs the qs through a batcher; each envelope's text goes to texts[i] (strdup). */
+static const char *preamble = ""; /* put before every question */
+
 static int run_batch(int batch, int prefix, int max_models, const char *routes[NQ], char *texts[NQ], int *cached)
 {
 	art_infer_batch_opts o;
@@ -80,7 +82,9 @@ static int run_batch(int batch, int prefix, int max_models, const char *routes[N
 	for (int i = 0; i < NQ; i++) {
 		char id[8];
 		snprintf(id, sizeof id, "e%d", i);
-		envs[i] = mk_env(id, qs[i], 12 + 5 * i, routes ? routes[i] : NULL);
+		char q[512];
+		snprintf(q, sizeof q, "%s%s", preamble, qs[i]);
+		envs[i] = mk_env(id, q, 12 + 5 * i, routes ? routes[i] : NULL);
 		art_infer_batch_submit(b, envs[i], (uint64_t)i + 1, envs[i]);
 	}
 	while (back < NQ && steps < 10000) {
@@ -106,28 +110,37 @@ static int run_batch(int batch, int prefix, int max_models, const char *routes[N
 	return back == NQ && pend == 0 ? 0 : -1;
 }
 
-int main(void)
+/* The texts art_infer_envelope gives for the qs (with the preamble), one at a time. */
+static int alone_texts(char *want[NQ])
 {
-	test_pick();
-	model_path = strdup(t_shared("models/stories260K-f32.gguf"));
-	char *alias = strdup(t_shared("models/../models/stories260K-f32.gguf"));
-
 	art_infer_opts io;
 	art_infer_opts_default(&io);
 	io.model_path = model_path;
 	io.sample.temp = 0;
 	art_infer *inf = NULL;
 	char err[512];
-	if (!T_OK(art_infer_open(&inf, &io, err, sizeof err) == ART_OK, "open the model alone")) return T_DONE();
-	char *want[NQ];
+	if (art_infer_open(&inf, &io, err, sizeof err) != ART_OK) return -1;
 	for (int i = 0; i < NQ; i++) {
-		cJSON *e = mk_env("x", qs[i], 12 + 5 * i, NULL);
+		char q[512];
+		snprintf(q, sizeof q, "%s%s", preamble, qs[i]);
+		cJSON *e = mk_env("x", q, 12 + 5 * i, NULL);
 		art_infer_envelope(inf, e, 1);
 		const char *t = out_text(e);
 		want[i] = strdup(t ? t : "(error)");
 		cJSON_Delete(e);
 	}
 	art_infer_close(inf);
+	return 0;
+}
+
+int main(void)
+{
+	test_pick();
+	model_path = strdup(t_shared("models/stories260K-f32.gguf"));
+	char *alias = strdup(t_shared("models/../models/stories260K-f32.gguf"));
+
+	char *want[NQ];
+	if (!T_OK(alone_texts(want) == 0, "open the model alone")) return T_DONE();
 
 	const struct { int batch, prefix, models; } cfg[] = {{1, 0, 1}, {3, 0, 2}, {4, 2, 2}, {6, 0, 1}, {2, 4, 1}};
 	for (size_t c = 0; c < sizeof cfg / sizeof *cfg; c++) {
@@ -150,6 +163,23 @@ int main(void)
 		else
 			T_EQ_INT(cached, 0, "prefix cache off: nothing reused");
 	}
+
+	/* six at once sharing a long preamble: all but the first wait for its prompt to be in,
+	 * then start from its KV state */
+	preamble = "Tim and his sister went to the big park near the river to play ball. ";
+	char *want6[NQ], *got6[NQ];
+	int cached6 = 0;
+	T_OK(alone_texts(want6) == 0, "shared preamble: the texts alone");
+	T_EQ_INT(run_batch(6, 2, 1, NULL, got6, &cached6), 0, "shared preamble, batch 6: all come back");
+	int same = 1;
+	for (int i = 0; i < NQ; i++) {
+		same &= strcmp(got6[i], want6[i]) == 0;
+		free(got6[i]);
+		free(want6[i]);
+	}
+	T_OK(same, "shared preamble, batch 6: texts equal the one-at-a-time texts");
+	T_OK(cached6 >= 5 * 16, "shared preamble: the 5 later prompts reuse it (%d tokens)", cached6);
+	preamble = "";
 
 	/* routes: two envelopes name another file; one names a missing file */
 	const char *routes[NQ] = {NULL, alias, "/nonexistent/x.gguf", NULL, NULL, NULL};
