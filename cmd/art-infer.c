@@ -5,19 +5,22 @@
 #include <string.h>
 
 #include "bench.h"
+#include "clock.h"
 #include "cli.h"
 #include "env.h"
 #include "err.h"
 #include "gguf.h"
 #include "health.h"
 #include "infer.h"
+#include "infer_batch.h"
 #include "provider.h"
 #include "route.h"
 
 static const char *opt_model, *opt_stream_to, *opt_tmpl, *opt_kv = "f16";
 static long long opt_threads = 0, opt_n = 256, opt_ctx = 0, opt_topk = 40, opt_seed = 0, opt_last_n = 64;
 static double opt_temp = 0.8, opt_topp = 0.95, opt_minp = 0.05, opt_rep = 1.0;
-static int opt_stream, opt_bos, opt_special, opt_strict;
+static int opt_stream, opt_bos, opt_special, opt_strict, opt_unordered, opt_stats;
+static long long opt_batch = 4, opt_prefix = 2, opt_max_models = 2;
 /* remote providers (lib/provider): envelopes routed to openai or ollama */
 static const char *opt_routes, *opt_state;
 static long long opt_parallel = 8, opt_retries = 2, opt_backoff = 100, opt_backoff_max = 5000,
@@ -28,7 +31,12 @@ static const art_opt infer_opts[] = {
 	{"model", 'm', ART_OPT_STR, &opt_model, 0, 0, "FILE", "GGUF model (default: $ART_MODEL)"},
 	{"threads", 't', ART_OPT_INT, &opt_threads, 0, 256, "N", "threads for the forward pass (default: physical cores)"},
 	{"max-tokens", 'n', ART_OPT_INT, &opt_n, 1, 1 << 24, "N", "default cap on generated tokens (256)"},
-	{"ctx", 'c', ART_OPT_INT, &opt_ctx, 0, 1 << 20, "N", "context size (default: the model's, at most 4096)"},
+	{"ctx", 'c', ART_OPT_INT, &opt_ctx, 0, 1 << 20, "N", "positions per sequence (default: the model's, at most 4096)"},
+	{"batch", 'b', ART_OPT_INT, &opt_batch, 1, 256, "N", "local sequences decoded together (default 4; 1: one at a time)"},
+	{"prefix-cache", 0, ART_OPT_INT, &opt_prefix, 0, 256, "N", "extra KV slots keeping recent prompts for reuse (default 2; 0: off)"},
+	{"max-models", 0, ART_OPT_INT, &opt_max_models, 1, 64, "N", "local models open at once, by route (default 2)"},
+	{"unordered", 0, ART_OPT_FLAG, &opt_unordered, 0, 0, NULL, "write each envelope when it is finished, not in input order"},
+	{"stats", 0, ART_OPT_FLAG, &opt_stats, 0, 0, NULL, "print local token counts, prefix reuse and tokens/s to stderr at the end"},
 	{"temp", 0, ART_OPT_DBL, &opt_temp, 0, 100, "T", "default temperature, 0 = greedy (0.8)"},
 	{"top-k", 0, ART_OPT_INT, &opt_topk, 0, 1 << 30, "K", "default top-k, 0 = off (40)"},
 	{"top-p", 0, ART_OPT_DBL, &opt_topp, 0, 1, "P", "default top-p, 1 = off (0.95)"},
@@ -58,7 +66,8 @@ static const art_cmd infer_cmd = {
 	"generate for each envelope: with a local GGUF model, or with the remote OpenAI-compatible\n"
 	"or Ollama endpoint its route names (many in flight at once, output in input order)", infer_opts,
 	"Envelope params (max_tokens, temperature, top_k, top_p, min_p, repeat_penalty, seed, stop)\n"
-	"override the defaults above.  See art-infer(1)."};
+	"override the defaults above.  KV cache per open model: (batch + prefix-cache) x ctx\n"
+	"positions of 2 x n_layer x kv_dim values (f16: 2 bytes).  See art-infer(1)."};
 
 static const art_opt tok_opts[] = {
 	{"model", 'm', ART_OPT_STR, &opt_model, 0, 0, "FILE", "GGUF file with a tokenizer (default: $ART_MODEL)"},
@@ -109,18 +118,6 @@ static int run_tok(int argc, char **argv, int detok)
 	art_exit(code);
 }
 
-/* Envelopes for the local model; without one (no -m, no ART_MODEL), they fail clearly. */
-static int local_or_fail(void *ctx, cJSON *env, uint64_t line)
-{
-	if (!ctx) {
-		art_env_set_error(env, "no_local_model", "art-infer", NULL,
-				  "input line %llu is routed to the local model, but none is loaded "
-				  "(use -m MODEL or set ART_MODEL)", (unsigned long long)line);
-		return ART_OK;
-	}
-	return art_infer_envelope(ctx, env, line);
-}
-
 int main(int argc, char **argv)
 {
 	art_cli_init(argv[0]);
@@ -131,8 +128,12 @@ int main(int argc, char **argv)
 	if ((!opt_model || !*opt_model) && !opt_routes)
 		art_die(ART_EXIT_USAGE, "no model: use -m MODEL, set ART_MODEL, or give --routes for remote models");
 	if (opt_model && !*opt_model) opt_model = NULL;
-	art_infer_opts o;
-	art_infer_opts_default(&o);
+	art_infer_batch_opts bo;
+	art_infer_batch_opts_default(&bo);
+	bo.batch = (int)opt_batch;
+	bo.prefix_cache = (int)opt_prefix;
+	bo.max_models = (int)opt_max_models;
+	art_infer_opts o = bo.infer;
 	o.model_path = opt_model;
 	o.n_threads = opt_threads ? (int)opt_threads : art_bench_physical_cores();
 	o.n_ctx = (int)opt_ctx;
@@ -157,8 +158,9 @@ int main(int argc, char **argv)
 		o.stream = stderr;
 	}
 	char err[512];
-	art_infer *inf = NULL;
-	if (opt_model && art_infer_open(&inf, &o, err, sizeof err)) art_die(ART_EXIT_CONFIG, "%s", err);
+	bo.infer = o;
+	art_infer_batch *lb = NULL;
+	if (art_infer_batch_new(&lb, &bo, err, sizeof err)) art_die(ART_EXIT_CONFIG, "%s", err);
 	art_route_config *cfg = NULL;
 	art_health *health = NULL;
 	if (opt_routes && art_route_config_open(opt_routes, &cfg, err, sizeof err) != ART_OK)
@@ -179,14 +181,29 @@ int main(int argc, char **argv)
 	po.health = health;
 	art_provider *p = NULL;
 	if (art_provider_new(&p, &po, err, sizeof err) != ART_OK) art_die(ART_EXIT_INTERNAL, "%s", err);
-	/* local envelopes run on this thread; remote ones are in flight meanwhile */
-	art_env_filter f = {.stage = "art-infer", .fn = local_or_fail, .ctx = inf, .strict = opt_strict};
+	/* local envelopes are batched on this thread; remote ones are in flight meanwhile */
+	art_env_filter f = {.stage = "art-infer", .strict = opt_strict};
+	art_provider_local local = art_infer_batch_participant(lb);
 	art_env_stats st;
-	int rc = art_provider_filter_run(p, &f, stdin, stdout, &st);
+	const int64_t t0 = art_clock_mono_us();
+	int rc = art_provider_filter_run_opts(
+		p, &(art_provider_filter_opts){.other = &f, .local = &local, .unordered = opt_unordered}, stdin, stdout, &st);
+	if (opt_stats) {
+		art_infer_batch_stats bs;
+		art_infer_batch_stats_get(lb, &bs);
+		const double s = (double)(art_clock_mono_us() - t0) / 1e6;
+		fprintf(stderr,
+			"art-infer: %llu local envelopes, %llu prompt tokens (%llu from the prefix cache), %llu generated "
+			"in %.3f s (%.1f tokens/s; %llu decodes, %.3f s decoding), %llu models opened\n",
+			(unsigned long long)bs.envelopes, (unsigned long long)bs.prompt_tokens,
+			(unsigned long long)bs.cached_tokens, (unsigned long long)bs.output_tokens, s,
+			s > 0 ? (double)bs.output_tokens / s : 0.0, (unsigned long long)bs.decodes, bs.decode_s,
+			(unsigned long long)bs.models_opened);
+	}
 	art_provider_free(p);
 	art_health_close(health);
 	art_route_config_close(cfg);
-	art_infer_close(inf);
+	art_infer_batch_free(lb);
 	if (sf) fclose(sf);
 	art_exit(art_env_exit_code(rc, &st));
 }

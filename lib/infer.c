@@ -103,7 +103,10 @@ int art_infer_open(art_infer **out, const art_infer_opts *o, char *err, size_t e
 		const char *b = strrchr(o->model_path, '/');
 		snprintf(inf->name, sizeof inf->name, "%s", b ? b + 1 : o->model_path);
 	}
-	rc = art_model_ctx_new(&inf->ctx, inf->m, o->n_ctx, o->n_threads, o->kv_type, err, errsz);
+	rc = art_model_ctx_open(&inf->ctx, inf->m,
+				&(art_model_ctx_params){.n_ctx = o->n_ctx, .n_seq = o->n_seq, .n_batch = o->n_batch,
+							.n_threads = o->n_threads, .kv_type = o->kv_type},
+				err, errsz);
 	if (rc) goto fail;
 	rc = art_sampler_new(&inf->smp, hp->n_vocab, &o->sample);
 	if (rc) {
@@ -125,6 +128,8 @@ fail:
 }
 
 int art_infer_n_ctx(const art_infer *inf) { return art_model_ctx_n_ctx(inf->ctx); }
+art_model_ctx *art_infer_ctx(art_infer *inf) { return inf->ctx; }
+int art_infer_n_vocab(const art_infer *inf) { return art_model_hparams_get(inf->m)->n_vocab; }
 
 void art_infer_close(art_infer *inf)
 {
@@ -181,12 +186,7 @@ int art_infer_render(art_infer *inf, const art_chat_msg *msgs, size_t n, int32_t
 
 /* ---- generation ---------------------------------------------------------------------- */
 
-typedef struct {
-	char *b;
-	size_t n, cap;
-} sbuf;
-
-static int sb_add(sbuf *s, const char *p, size_t n)
+static int sb_add(art_gen_sbuf *s, const char *p, size_t n)
 {
 	if (s->n + n + 1 > s->cap) {
 		size_t c = s->cap ? s->cap : 256;
@@ -229,11 +229,11 @@ static size_t utf8_complete(const char *s, size_t n)
 }
 
 /* Replaces invalid UTF-8 with U+FFFD so the text can go into JSON. */
-static int utf8_sanitize(sbuf *s)
+static int utf8_sanitize(art_gen_sbuf *s)
 {
 	size_t bad;
 	if (art_utf8_valid(s->b ? s->b : "", s->n, &bad)) return ART_OK;
-	sbuf o = {0};
+	art_gen_sbuf o = {0};
 	size_t i = 0;
 	while (i < s->n) {
 		uint32_t cp;
@@ -276,10 +276,14 @@ static void stream_event(art_infer *inf, const art_gen_req *req, const char *typ
 	cJSON_Delete(e);
 }
 
-int art_infer_generate(art_infer *inf, const art_gen_req *req, art_gen_result *res, char *err, size_t errsz)
+int art_gen_seq_begin(art_gen_seq *s, art_infer *inf, art_sampler *smp, const art_gen_req *req, char *err,
+		      size_t errsz)
 {
-	memset(res, 0, sizeof *res);
-	const int64_t t0 = art_clock_mono_us();
+	memset(s, 0, sizeof *s);
+	s->inf = inf;
+	s->smp = smp;
+	s->req = req;
+	s->t0 = art_clock_mono_us();
 	const int n_ctx = art_model_ctx_n_ctx(inf->ctx);
 	if (req->n_prompt == 0) return ierr(err, errsz, ART_EINVAL, "empty prompt");
 	if (req->n_prompt >= (size_t)n_ctx)
@@ -287,91 +291,116 @@ int art_infer_generate(art_infer *inf, const art_gen_req *req, art_gen_result *r
 			    n_ctx);
 	if (req->deadline_us && art_clock_now_us() >= req->deadline_us)
 		return ierr(err, errsz, ART_ETIMEOUT, "deadline passed before generation started");
-	res->n_input = (int)req->n_prompt;
+	s->res.n_input = (int)req->n_prompt;
+	s->res.finish = ART_FINISH_LENGTH;
+	art_sampler_reset(smp, &req->sample);
+	for (size_t i = 0; i < req->n_prompt; i++) art_sampler_accept(smp, req->prompt[i]);
+	return ART_OK;
+}
 
-	art_model_ctx_truncate(inf->ctx, 0);
-	art_sampler_reset(inf->smp, &req->sample);
-	for (size_t i = 0; i < req->n_prompt; i++) art_sampler_accept(inf->smp, req->prompt[i]);
-	const float *logits;
-	int rc = art_model_eval(inf->ctx, req->prompt, (int)req->n_prompt, &logits);
-	if (rc) return ierr(err, errsz, rc, "prompt evaluation failed (%s): token id out of range?", art_strerror(rc));
-	const int64_t t_prompt = art_clock_mono_us();
-	res->prompt_ms = (double)(t_prompt - t0) / 1000.0;
+void art_gen_seq_prompt_done(art_gen_seq *s) { s->t_prompt = art_clock_mono_us(); }
 
-	sbuf text = {0};
-	size_t streamed = 0;
-	res->finish = ART_FINISH_LENGTH;
-	int64_t t_first = 0;
-	for (;;) {
-		if (res->n_output >= req->max_tokens) break;
-		if (req->deadline_us && art_clock_now_us() >= req->deadline_us) {
-			res->finish = ART_FINISH_DEADLINE;
-			break;
-		}
-		int32_t tok = art_sampler_sample(inf->smp, logits);
-		if (!t_first) t_first = art_clock_mono_us();
-		if (art_tokenizer_is_eog(inf->tok, tok)) { /* not counted, not shown */
-			res->finish = ART_FINISH_STOP;
-			break;
-		}
-		res->n_output++;
-		art_sampler_accept(inf->smp, tok);
-		size_t pl = 0;
+/* Appends tok's text; ART_OK or ART_ENOMEM. */
+static int add_piece(art_gen_seq *s, int32_t tok)
+{
+	art_infer *inf = s->inf;
+	size_t pl = 0;
+	int rc = art_tokenizer_piece(inf->tok, tok, 0, inf->piece, inf->piece_cap, &pl);
+	if (rc == ART_ERANGE) {
+		char *np = realloc(inf->piece, pl + 1);
+		if (!np) return ART_ENOMEM;
+		inf->piece = np;
+		inf->piece_cap = pl + 1;
 		rc = art_tokenizer_piece(inf->tok, tok, 0, inf->piece, inf->piece_cap, &pl);
-		if (rc == ART_ERANGE) {
-			char *np = realloc(inf->piece, pl + 1);
-			if (!np) {
-				rc = ART_ENOMEM;
-				break;
-			}
-			inf->piece = np;
-			inf->piece_cap = pl + 1;
-			rc = art_tokenizer_piece(inf->tok, tok, 0, inf->piece, inf->piece_cap, &pl);
-		}
-		if (rc == ART_OK) rc = sb_add(&text, inf->piece, pl);
-		else if (rc == ART_EINVAL) rc = ART_OK; /* id beyond the tokenizer's vocabulary: no text */
-		if (rc) break;
-		/* stop sequences: cut at the first match */
-		int stopped = 0;
-		for (size_t i = 0; i < req->n_stop && !stopped; i++) {
-			if (!req->stop[i] || !*req->stop[i]) continue;
-			const char *hit = memmem(text.b, text.n, req->stop[i], strlen(req->stop[i]));
-			if (hit) {
-				text.n = (size_t)(hit - text.b);
-				text.b[text.n] = 0;
-				stopped = 1;
-			}
-		}
-		if (stopped) {
-			res->finish = ART_FINISH_STOP;
-			break;
-		}
-		if (inf->o.stream) {
-			size_t safe = text.n - stop_overlap(text.b, text.n, req->stop, req->n_stop);
-			safe = utf8_complete(text.b, safe);
-			if (safe > streamed) {
-				stream_event(inf, req, "delta", text.b + streamed, safe - streamed);
-				streamed = safe;
-			}
-		}
-		if (art_model_ctx_n_past(inf->ctx) >= n_ctx) break; /* context full: length */
-		rc = art_model_eval(inf->ctx, &tok, 1, &logits);
-		if (rc) break;
 	}
-	if (rc == ART_OK) rc = utf8_sanitize(&text);
+	if (rc == ART_OK) return sb_add(&s->text, inf->piece, pl);
+	return rc == ART_EINVAL ? ART_OK : rc; /* id beyond the tokenizer's vocabulary: no text */
+}
+
+int art_gen_seq_next(art_gen_seq *s, const float *logits, int n_past, int32_t *next)
+{
+	const art_gen_req *req = s->req;
+	art_infer *inf = s->inf;
+	if (s->res.n_output >= req->max_tokens) return 0;
+	if (req->deadline_us && art_clock_now_us() >= req->deadline_us) {
+		s->res.finish = ART_FINISH_DEADLINE;
+		return 0;
+	}
+	int32_t tok = art_sampler_sample(s->smp, logits);
+	if (!s->t_first) s->t_first = art_clock_mono_us();
+	if (art_tokenizer_is_eog(inf->tok, tok)) { /* not counted, not shown */
+		s->res.finish = ART_FINISH_STOP;
+		return 0;
+	}
+	s->res.n_output++;
+	art_sampler_accept(s->smp, tok);
+	int rc = add_piece(s, tok);
+	if (rc) return rc;
+	/* stop sequences: cut at the first match */
+	for (size_t i = 0; i < req->n_stop; i++) {
+		if (!req->stop[i] || !*req->stop[i]) continue;
+		const char *hit = memmem(s->text.b, s->text.n, req->stop[i], strlen(req->stop[i]));
+		if (hit) {
+			s->text.n = (size_t)(hit - s->text.b);
+			s->text.b[s->text.n] = 0;
+			s->res.finish = ART_FINISH_STOP;
+			return 0;
+		}
+	}
+	if (inf->o.stream) {
+		size_t safe = s->text.n - stop_overlap(s->text.b, s->text.n, req->stop, req->n_stop);
+		safe = utf8_complete(s->text.b, safe);
+		if (safe > s->streamed) {
+			stream_event(inf, req, "delta", s->text.b + s->streamed, safe - s->streamed);
+			s->streamed = safe;
+		}
+	}
+	if (n_past >= art_model_ctx_n_ctx(inf->ctx)) return 0; /* context full: length */
+	*next = tok;
+	return 1;
+}
+
+int art_gen_seq_end(art_gen_seq *s, int rc, art_gen_result *res, char *err, size_t errsz)
+{
+	art_infer *inf = s->inf;
+	memset(res, 0, sizeof *res);
+	if (rc == ART_OK) rc = utf8_sanitize(&s->text);
 	if (rc) {
-		free(text.b);
+		free(s->text.b);
+		s->text.b = NULL;
 		return ierr(err, errsz, rc, "generation failed (%s)", art_strerror(rc));
 	}
-	if (inf->o.stream && text.n > streamed) stream_event(inf, req, "delta", text.b + streamed, text.n - streamed);
-	stream_event(inf, req, "done", NULL, 0);
+	if (inf->o.stream && s->text.n > s->streamed)
+		stream_event(inf, s->req, "delta", s->text.b + s->streamed, s->text.n - s->streamed);
+	stream_event(inf, s->req, "done", NULL, 0);
 	const int64_t t1 = art_clock_mono_us();
-	res->text = text.b ? text.b : calloc(1, 1);
+	*res = s->res;
+	res->text = s->text.b ? s->text.b : calloc(1, 1);
+	s->text.b = NULL;
 	if (!res->text) return ierr(err, errsz, ART_ENOMEM, "out of memory");
-	res->len = text.n;
-	res->total_ms = (double)(t1 - t0) / 1000.0;
-	res->ttft_ms = t_first ? (double)(t_first - t0) / 1000.0 : res->total_ms;
+	res->len = s->text.n;
+	const int64_t t_prompt = s->t_prompt ? s->t_prompt : t1;
+	res->prompt_ms = (double)(t_prompt - s->t0) / 1000.0;
+	res->total_ms = (double)(t1 - s->t0) / 1000.0;
+	res->ttft_ms = s->t_first ? (double)(s->t_first - s->t0) / 1000.0 : res->total_ms;
 	const double gen_s = (double)(t1 - t_prompt) / 1e6;
 	res->tokens_per_s = gen_s > 0 ? res->n_output / gen_s : 0;
 	return ART_OK;
+}
+
+int art_infer_generate(art_infer *inf, const art_gen_req *req, art_gen_result *res, char *err, size_t errsz)
+{
+	memset(res, 0, sizeof *res);
+	art_gen_seq s;
+	int rc = art_gen_seq_begin(&s, inf, inf->smp, req, err, errsz);
+	if (rc) return rc;
+	art_model_ctx_truncate(inf->ctx, 0);
+	const float *logits;
+	rc = art_model_eval(inf->ctx, req->prompt, (int)req->n_prompt, &logits);
+	if (rc) return ierr(err, errsz, rc, "prompt evaluation failed (%s): token id out of range?", art_strerror(rc));
+	art_gen_seq_prompt_done(&s);
+	int32_t tok;
+	while ((rc = art_gen_seq_next(&s, logits, art_model_ctx_n_past(inf->ctx), &tok)) == 1)
+		if ((rc = art_model_eval(inf->ctx, &tok, 1, &logits)) != ART_OK) break;
+	return art_gen_seq_end(&s, rc, res, err, errsz);
 }

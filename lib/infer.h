@@ -2,8 +2,9 @@
  * art-infer runs per input line.
  *
  * Ownership: art_infer_open loads the model file once and owns everything it makes (the
- * model with its mapping, the tokenizer, one context, one sampler); art_infer_close frees
- * it all.  One art_infer generates one sequence at a time (not thread-safe).
+ * model with its mapping, the tokenizer, one context of opts.n_seq slots, one sampler for
+ * slot 0); art_infer_close frees it all.  art_infer_generate uses slot 0; the batcher
+ * (infer_batch.h) drives the other slots through art_gen_seq.  Not thread-safe.
  * art_gen_result.text is malloc'd and owned by the caller (free).
  *
  * Prompt rendering: the messages go through the chat template the GGUF names in
@@ -26,6 +27,8 @@ typedef struct {
 	const char *model_path;
 	int n_threads;              /* >= 1 */
 	int n_ctx;                  /* 0: the model's training context, at most 4096 */
+	int n_seq;                  /* sequence slots in the KV cache (0: 1) */
+	int n_batch;                /* most tokens per decode (0: the model's default) */
 	enum art_kv_type kv_type;
 	art_sample_params sample;   /* defaults for envelopes without params */
 	int max_tokens;             /* default cap on generated tokens */
@@ -44,7 +47,9 @@ double art_infer_load_ms(const art_infer *inf);
 const art_infer_opts *art_infer_opts_of(const art_infer *inf); /* the options it was opened with */
 const art_tokenizer *art_infer_tokenizer(const art_infer *inf);
 const char *art_infer_model_name(const art_infer *inf); /* general.name or the file's base name */
-int art_infer_n_ctx(const art_infer *inf);               /* positions the KV cache holds */
+int art_infer_n_ctx(const art_infer *inf);               /* positions per sequence */
+art_model_ctx *art_infer_ctx(art_infer *inf);            /* the context (n_seq slots) */
+int art_infer_n_vocab(const art_infer *inf);
 
 enum art_finish {
 	ART_FINISH_STOP = 0, /* end-of-generation token or a stop sequence */
@@ -77,13 +82,72 @@ typedef struct {
 int art_infer_generate(art_infer *inf, const art_gen_req *req, art_gen_result *res, char *err,
 		       size_t errsz);
 
+/* ---- one generation, step by step (what art_infer_generate and the batcher run) ----
+ * begin checks the request and primes smp with the prompt; the caller feeds the prompt to
+ * some slot, calls prompt_done, then alternates next (on the logits after the last token
+ * fed) and feeding *next, until next returns 0 (finished: max_tokens, end of generation,
+ * stop sequence, deadline, or n_past reached the context) or an error; end then yields
+ * the result (always call end after a successful begin: it frees the text on errors).
+ * Stream events go to opts.stream with req->id.  req and smp are borrowed. */
+typedef struct {
+	char *b;
+	size_t n, cap;
+} art_gen_sbuf;
+
+typedef struct {
+	art_infer *inf;
+	art_sampler *smp;
+	const art_gen_req *req;
+	art_gen_sbuf text;
+	size_t streamed;
+	int64_t t0, t_prompt, t_first; /* monotonic µs */
+	art_gen_result res;
+} art_gen_seq;
+
+/* ART_OK, or (nothing to end) ART_EINVAL empty prompt, ART_ERANGE prompt does not fit,
+ * ART_ETIMEOUT deadline passed, with words in err. */
+int art_gen_seq_begin(art_gen_seq *s, art_infer *inf, art_sampler *smp, const art_gen_req *req, char *err,
+		      size_t errsz);
+void art_gen_seq_prompt_done(art_gen_seq *s);
+/* n_past: positions the sequence's slot holds now.  1: feed *next; 0: finished; < 0 error. */
+int art_gen_seq_next(art_gen_seq *s, const float *logits, int n_past, int32_t *next);
+/* rc: ART_OK, or the error that stopped the generation.  Fills res (text owned by the
+ * caller) or returns an error with words in err. */
+int art_gen_seq_end(art_gen_seq *s, int rc, art_gen_result *res, char *err, size_t errsz);
+
 /* Renders a chat into token ids (malloc'd *ids, caller frees). */
 int art_infer_render(art_infer *inf, const art_chat_msg *msgs, size_t n, int32_t **ids, size_t *n_ids,
 		     char *err, size_t errsz);
 
 /* The per-envelope step: reads messages, params and deadline from ENV, generates and
- * fills env.output (or sets an error on env).  Signature of art_env_fn. */
+ * fills env.output (or sets an error on env).  Signature of art_env_fn.  It is
+ * art_infer_job_prepare, art_infer_generate and art_infer_job_finish in a row. */
 int art_infer_envelope(void *inf, cJSON *env, uint64_t line);
+
+/* One envelope's request.  req.id and req.stop point into the envelope, which must
+ * outlive the job; the job owns the prompt ids and the stop array. */
+typedef struct {
+	art_gen_req req;
+	int32_t *ids;
+	const char **stops;
+	int has_context, context_dropped; /* recalled context given / left out for room */
+	int64_t start_us;                 /* wall clock, for the generate event */
+} art_infer_job;
+
+/* Reads deadline, messages (with recalled context as a system message first), params
+ * and renders the prompt.  ART_OK with *job filled, or an error status with the error
+ * (bad_request, deadline_exceeded, render_failed) set on env and nothing to free. */
+int art_infer_job_prepare(art_infer *inf, cJSON *env, art_infer_job *job);
+/* Frees the job, then writes env.output from res (text freed; usage.cached_tokens when
+ * cached_tokens > 0) and the generate event, or, when rc is not ART_OK, the error for rc
+ * with message err (deadline_exceeded, context_overflow, generation_failed).  Returns rc,
+ * or ART_ENOMEM. */
+int art_infer_job_finish(art_infer *inf, cJSON *env, art_infer_job *job, int rc, art_gen_result *res,
+			 const char *err, int cached_tokens);
+void art_infer_job_free(art_infer_job *job); /* idempotent */
+/* The GGUF path env's route names for the local provider (route.endpoint when
+ * route.provider is "local"), or NULL.  Points into env. */
+const char *art_infer_env_model_path(const cJSON *env);
 
 /* ---- token counting for scripts (art-infer tokenize / detokenize) ----
  * One JSON line in, one out.  tokenize: {"text": S} → {"ids": [...], "n": N};

@@ -26,11 +26,11 @@ static int bad_request(cJSON *env, const char *msg)
 	return ART_EINVAL;
 }
 
-int art_infer_envelope(void *vinf, cJSON *env, uint64_t line)
+int art_infer_job_prepare(art_infer *inf, cJSON *env, art_infer_job *job)
 {
-	art_infer *inf = vinf;
-	(void)line;
+	memset(job, 0, sizeof *job);
 	const int64_t start_us = art_clock_now_us();
+	job->start_us = start_us;
 	const art_infer_opts *o = art_infer_opts_of(inf); /* the command line's defaults */
 
 	int64_t deadline = 0;
@@ -85,6 +85,7 @@ int art_infer_envelope(void *vinf, cJSON *env, uint64_t line)
 	}
 
 	art_gen_req req = {0};
+	job->has_context = ctxlen > 0;
 	req.id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(env, "id"));
 	req.sample = o->sample;
 	req.max_tokens = o->max_tokens;
@@ -168,45 +169,86 @@ int art_infer_envelope(void *vinf, cJSON *env, uint64_t line)
 	}
 	req.prompt = ids;
 	req.n_prompt = n_ids;
-	art_gen_result res;
-	rc = art_infer_generate(inf, &req, &res, err, sizeof err);
-	free(ids);
-	free(stops);
+	job->req = req;
+	job->ids = ids;
+	job->stops = stops;
+	job->context_dropped = context_dropped;
+	return ART_OK;
+}
+
+void art_infer_job_free(art_infer_job *job)
+{
+	free(job->ids);
+	free(job->stops);
+	job->ids = NULL;
+	job->stops = NULL;
+}
+
+int art_infer_job_finish(art_infer *inf, cJSON *env, art_infer_job *job, int rc, art_gen_result *res,
+			 const char *err, int cached_tokens)
+{
+	art_infer_job_free(job);
 	if (rc) {
 		const char *code = rc == ART_ETIMEOUT ? ART_ERR_DEADLINE : rc == ART_ERANGE ? "context_overflow" : "generation_failed";
 		art_env_set_error(env, code, STAGE, NULL, "%s", err);
 		return rc;
 	}
-
+	const int64_t start_us = job->start_us;
+	const int context_dropped = job->context_dropped, ctxlen = job->has_context;
 	cJSON *out = cJSON_CreateObject(), *usage = NULL, *timing = NULL;
-	if (!out || !cJSON_AddStringToObject(out, "text", res.text) ||
-	    !cJSON_AddStringToObject(out, "finish_reason", art_finish_name(res.finish)) ||
+	if (!out || !cJSON_AddStringToObject(out, "text", res->text) ||
+	    !cJSON_AddStringToObject(out, "finish_reason", art_finish_name(res->finish)) ||
 	    !cJSON_AddStringToObject(out, "model", art_infer_model_name(inf)) ||
 	    !cJSON_AddStringToObject(out, "provider", "local") || !(usage = cJSON_AddObjectToObject(out, "usage")) ||
-	    !cJSON_AddNumberToObject(usage, "input_tokens", res.n_input) ||
-	    !cJSON_AddNumberToObject(usage, "output_tokens", res.n_output) ||
+	    !cJSON_AddNumberToObject(usage, "input_tokens", res->n_input) ||
+	    !cJSON_AddNumberToObject(usage, "output_tokens", res->n_output) ||
+	    (cached_tokens > 0 && !cJSON_AddNumberToObject(usage, "cached_tokens", cached_tokens)) ||
 	    !(timing = cJSON_AddObjectToObject(out, "timing")) ||
 	    !cJSON_AddNumberToObject(timing, "load_ms", art_infer_load_ms(inf)) ||
-	    !cJSON_AddNumberToObject(timing, "prompt_ms", res.prompt_ms) ||
-	    !cJSON_AddNumberToObject(timing, "ttft_ms", res.ttft_ms) ||
-	    !cJSON_AddNumberToObject(timing, "total_ms", res.total_ms) ||
-	    !cJSON_AddNumberToObject(timing, "tokens_per_s", res.tokens_per_s)) {
+	    !cJSON_AddNumberToObject(timing, "prompt_ms", res->prompt_ms) ||
+	    !cJSON_AddNumberToObject(timing, "ttft_ms", res->ttft_ms) ||
+	    !cJSON_AddNumberToObject(timing, "total_ms", res->total_ms) ||
+	    !cJSON_AddNumberToObject(timing, "tokens_per_s", res->tokens_per_s)) {
 		cJSON_Delete(out);
-		free(res.text);
+		free(res->text);
 		return ART_ENOMEM;
 	}
-	free(res.text);
+	free(res->text);
 	cJSON_DeleteItemFromObjectCaseSensitive(env, "output");
 	cJSON_AddItemToObject(env, "output", out);
 	cJSON *attrs = cJSON_CreateObject();
 	if (attrs) {
 		cJSON_AddStringToObject(attrs, "model", art_infer_model_name(inf));
-		cJSON_AddNumberToObject(attrs, "input_tokens", res.n_input);
-		cJSON_AddNumberToObject(attrs, "output_tokens", res.n_output);
-		cJSON_AddStringToObject(attrs, "finish_reason", art_finish_name(res.finish));
+		cJSON_AddNumberToObject(attrs, "input_tokens", res->n_input);
+		cJSON_AddNumberToObject(attrs, "output_tokens", res->n_output);
+		cJSON_AddStringToObject(attrs, "finish_reason", art_finish_name(res->finish));
+		if (cached_tokens > 0)
+			cJSON_AddNumberToObject(attrs, "cached_tokens", cached_tokens);
 		if (ctxlen)
 			cJSON_AddBoolToObject(attrs, "context_used", !context_dropped);
 	}
 	art_env_event_add(env, STAGE, "generate", start_us, art_clock_now_us(), attrs);
 	return ART_OK;
+}
+
+int art_infer_envelope(void *vinf, cJSON *env, uint64_t line)
+{
+	art_infer *inf = vinf;
+	(void)line;
+	art_infer_job job;
+	int rc = art_infer_job_prepare(inf, env, &job);
+	if (rc) return rc;
+	art_gen_result res;
+	char err[512];
+	rc = art_infer_generate(inf, &job.req, &res, err, sizeof err);
+	return art_infer_job_finish(inf, env, &job, rc, &res, err, 0);
+}
+
+const char *art_infer_env_model_path(const cJSON *env)
+{
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(env, "route");
+	const char *prov = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "provider"));
+	const char *path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "endpoint"));
+	if (!prov || strcmp(prov, "local") != 0 || !path || !*path) return NULL;
+	return path;
 }

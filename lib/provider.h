@@ -97,6 +97,29 @@ int art_provider_run(art_provider *p, cJSON **envs, size_t n);
 int art_provider_filter_run(art_provider *p, const art_env_filter *other, FILE *in, FILE *out,
 			    art_env_stats *st);
 
+/* An asynchronous participant for the envelopes that are not remote (art-infer's local
+ * batcher): envelopes are submitted, stepped and come back finished, like the provider's. */
+typedef struct {
+	void *ctx;
+	int cap; /* most envelopes it holds at once (>= 1) */
+	int (*submit)(void *ctx, cJSON *env, uint64_t line, void *tag); /* ART_OK or ART_ENOMEM */
+	int (*step)(void *ctx);       /* some work, not blocking long: ART_OK or a fatal error */
+	int (*busy)(const void *ctx); /* 1 while step has work */
+	int (*next)(void *ctx, cJSON **env, void **tag); /* 1: a finished one; 0: none */
+} art_provider_local;
+
+typedef struct {
+	const art_env_filter *other;     /* as in art_provider_filter_run (stage; fn when no local) */
+	const art_provider_local *local; /* status-ok envelopes that are not remote go here; NULL: other->fn */
+	int unordered;                   /* 1: write each envelope as soon as it is finished */
+} art_provider_filter_opts;
+
+/* art_provider_filter_run with a local participant: at most opts.parallel remote and
+ * local->cap local envelopes in work, at most parallel + 4 * cap lines read ahead
+ * waiting for output (input order, unless unordered). */
+int art_provider_filter_run_opts(art_provider *p, const art_provider_filter_opts *fo, FILE *in, FILE *out,
+				 art_env_stats *st);
+
 /* The provider request body for env (messages, context, tools, params, response_schema).
  * NULL on ENOMEM. */
 cJSON *art_provider_request_body(enum art_route_provider kind, const cJSON *env,

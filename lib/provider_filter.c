@@ -64,8 +64,9 @@ static void *reader_main(void *arg)
 }
 
 typedef struct {
-	cJSON *env;
+	cJSON *env; /* NULL once written (unordered) */
 	int done;
+	int remote, local; /* in work there */
 } slot;
 
 /* Runs the local part on one envelope, as art_env_filter_run does. */
@@ -81,8 +82,46 @@ static void run_other(const art_env_filter *f, cJSON *env, uint64_t line)
 int art_provider_filter_run(art_provider *p, const art_env_filter *other, FILE *in, FILE *out,
 			    art_env_stats *st)
 {
+	return art_provider_filter_run_opts(p, &(art_provider_filter_opts){.other = other}, in, out, st);
+}
+
+/* Which way the envelope at the head of the queue goes: 0 done at once, 1 remote, 2 local. */
+static int route_of(const item *it, const art_provider_filter_opts *fo)
+{
+	if (it->bad) return 0;
+	if (art_provider_handles(it->env)) return 1;
+	if (fo->local && art_env_status_get(it->env) == ART_ENV_OK) return 2;
+	return 0;
+}
+
+/* Writes e; 0, or 1 to stop (closed output or write error in *rc). */
+static int write_one(art_env_writer *w, cJSON *e, art_env_stats *st, int *rc)
+{
+	if (art_env_status_get(e) == ART_ENV_ERROR)
+		st->errors++;
+	int wrc = art_env_write(w, e);
+	cJSON_Delete(e);
+	if (wrc != ART_OK) {
+		if (errno == EPIPE) {
+			st->epipe = 1;
+			art_cli_set_epipe();
+		} else
+			*rc = wrc;
+		return 1;
+	}
+	st->out++;
+	return 0;
+}
+
+int art_provider_filter_run_opts(art_provider *p, const art_provider_filter_opts *fo, FILE *in, FILE *out,
+				 art_env_stats *st)
+{
 	memset(st, 0, sizeof *st);
-	size_t window = (size_t)art_provider_parallel(p);
+	const art_env_filter *other = fo->other;
+	const art_provider_local *local = fo->local;
+	const size_t parallel = (size_t)art_provider_parallel(p);
+	const size_t lcap = local ? (size_t)local->cap : 0;
+	size_t window = parallel + 4 * lcap;
 	const char *stage = other && other->stage ? other->stage : "art-remote";
 	/* the queue is on the heap: a reader left blocked on input at an early exit keeps it */
 	rqueue *rqp = calloc(1, sizeof *rqp);
@@ -114,26 +153,57 @@ int art_provider_filter_run(art_provider *p, const art_env_filter *other, FILE *
 		return ART_EIO;
 	}
 	size_t head = 0, used = 0; /* ring of slots in input order */
+	size_t n_remote = 0, n_local = 0;
 	int rc = ART_OK, eof = 0;
 	while (rc == ART_OK) {
-		/* take input while there is room */
+		/* collect finished work first: it frees room for input */
+		cJSON *env;
+		void *tag;
+		while (art_provider_next(p, &env, &tag)) {
+			((slot *)tag)->done = 1;
+			((slot *)tag)->remote = 0;
+			n_remote--;
+		}
+		while (local && local->next(local->ctx, &env, &tag)) {
+			((slot *)tag)->done = 1;
+			((slot *)tag)->local = 0;
+			n_local--;
+		}
+		/* take input while there is room for it */
 		pthread_mutex_lock(&rq.mu);
 		while (rq.len && used < window) {
 			item it = rq.q[rq.head];
+			const int way = route_of(&it, fo);
+			if ((way == 1 && n_remote >= parallel) || (way == 2 && n_local >= lcap))
+				break;
 			rq.head = (rq.head + 1) % rq.cap;
 			rq.len--;
 			pthread_cond_broadcast(&rq.cv);
 			pthread_mutex_unlock(&rq.mu);
 			size_t s = (head + used++) % window;
-			slots[s] = (slot){it.env, 1};
+			slots[s] = (slot){it.env, 1, 0, 0};
 			st->in++;
 			if (it.bad)
 				st->bad++;
-			else if (art_provider_handles(it.env)) {
+			else if (way == 1) {
 				slots[s].done = 0;
+				slots[s].remote = 1;
+				n_remote++;
 				if (art_provider_submit(p, it.env, &slots[s]) != ART_OK) {
 					art_env_set_error(it.env, ART_ERR_STAGE, stage, NULL, "out of memory");
 					slots[s].done = 1;
+					slots[s].remote = 0;
+					n_remote--;
+				}
+			} else if (way == 2) {
+				slots[s].done = 0;
+				slots[s].local = 1;
+				n_local++;
+				if (local->submit(local->ctx, it.env, it.line, &slots[s]) != ART_OK) {
+					art_env_set_error(it.env, ART_ERR_STAGE, stage, NULL, "out of memory");
+					slots[s].done = 1;
+					slots[s].local = 0;
+					n_local--;
 				}
 			} else
 				run_other(other, it.env, it.line);
@@ -144,34 +214,32 @@ int art_provider_filter_run(art_provider *p, const art_env_filter *other, FILE *
 			rc = ART_EIO;
 		pthread_mutex_unlock(&rq.mu);
 
-		cJSON *env;
-		void *tag;
-		while (art_provider_next(p, &env, &tag))
-			((slot *)tag)->done = 1;
-		/* write finished envelopes in input order */
+		/* write finished envelopes: in input order, or as they finish */
+		if (fo->unordered)
+			for (size_t i = 0; i < used; i++) {
+				slot *sl = &slots[(head + i) % window];
+				if (sl->done && sl->env) {
+					cJSON *e = sl->env;
+					sl->env = NULL;
+					if (write_one(w, e, st, &rc))
+						goto out;
+				}
+			}
 		while (used && slots[head].done) {
 			cJSON *e = slots[head].env;
-			if (art_env_status_get(e) == ART_ENV_ERROR)
-				st->errors++;
-			int wrc = art_env_write(w, e);
-			cJSON_Delete(e);
 			slots[head].env = NULL;
 			head = (head + 1) % window;
 			used--;
-			if (wrc != ART_OK) {
-				if (errno == EPIPE) {
-					st->epipe = 1;
-					art_cli_set_epipe();
-				} else
-					rc = wrc;
+			if (e && write_one(w, e, st, &rc))
 				goto out;
-			}
-			st->out++;
 		}
 		if (eof && !used)
 			break;
-		if (art_provider_poll(p, 200) != ART_OK)
+		const int work = local && local->busy(local->ctx);
+		if (art_provider_poll(p, work ? 0 : 200) != ART_OK)
 			rc = ART_EIO;
+		else if (work && (rc = local->step(local->ctx)) != ART_OK)
+			break;
 	}
 out:
 	if (rc == ART_OK && !st->epipe && art_env_writer_flush(w) != ART_OK) {

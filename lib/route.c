@@ -442,6 +442,42 @@ fail:
 	return rc;
 }
 
+/* A local model's relative path is relative to the routes file (as art run reads it):
+ * rewritten in root as the file's absolute directory joined with it, so route.endpoint
+ * names the same file from any working directory. */
+static int resolve_local_paths(cJSON *root, const char *path)
+{
+	char *file = realpath(path, NULL);
+	if (!file)
+		return ART_OK; /* it was just read: only a race leaves it unresolved */
+	const char *slash = strrchr(file, '/');
+	int rc = ART_OK;
+	cJSON *m;
+	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(root, "models"))
+	{
+		const char *prov = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "provider"));
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(m, "path");
+		if (!prov || strcmp(prov, "local") || !cJSON_IsString(p) || !*p->valuestring || p->valuestring[0] == '/')
+			continue;
+		size_t dl = (size_t)(slash - file) + 1, pl = strlen(p->valuestring);
+		char *j = malloc(dl + pl + 1);
+		cJSON *nv = NULL;
+		if (j) {
+			memcpy(j, file, dl);
+			memcpy(j + dl, p->valuestring, pl + 1);
+			nv = cJSON_CreateString(j);
+			free(j);
+		}
+		if (!nv || !cJSON_ReplaceItemInObjectCaseSensitive(m, "path", nv)) {
+			cJSON_Delete(nv);
+			rc = ART_ENOMEM;
+			break;
+		}
+	}
+	free(file);
+	return rc;
+}
+
 int art_route_config_open(const char *path, art_route_config **out, char *err, size_t errsz)
 {
 	*out = NULL;
@@ -483,6 +519,10 @@ int art_route_config_open(const char *path, art_route_config **out, char *err, s
 		return ART_EFORMAT;
 	}
 	free(buf);
+	if (resolve_local_paths(root, path) != ART_OK) {
+		cJSON_Delete(root);
+		return ART_ENOMEM;
+	}
 	char e2[400];
 	int rc = art_route_config_from_json(root, out, e2, sizeof e2);
 	if (rc != ART_OK)
