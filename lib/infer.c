@@ -1,7 +1,6 @@
 /* infer.c — loading a local model and the generation loop. */
 #include "infer.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,17 +21,6 @@ struct art_infer {
 	char *piece;      /* scratch for one token's bytes */
 	size_t piece_cap;
 };
-
-static int ierr(char *err, size_t errsz, int rc, const char *fmt, ...)
-{
-	if (err && errsz) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 void art_infer_opts_default(art_infer_opts *o)
 {
@@ -56,10 +44,10 @@ const char *art_finish_name(enum art_finish f)
 int art_infer_open(art_infer **out, const art_infer_opts *o, char *err, size_t errsz)
 {
 	*out = NULL;
-	if (!o->model_path || !*o->model_path) return ierr(err, errsz, ART_EINVAL, "no model given (-m or ART_MODEL)");
+	if (!o->model_path || !*o->model_path) return art_errf(err, errsz, ART_EINVAL, "no model given (-m or ART_MODEL)");
 	const int64_t t0 = art_clock_mono_us();
 	art_infer *inf = calloc(1, sizeof *inf);
-	if (!inf) return ierr(err, errsz, ART_ENOMEM, "out of memory");
+	if (!inf) return art_errf(err, errsz, ART_ENOMEM, "out of memory");
 	inf->o = *o;
 	int rc = art_model_open(&inf->m, o->model_path, err, errsz);
 	if (rc) goto fail;
@@ -67,19 +55,19 @@ int art_infer_open(art_infer **out, const art_infer_opts *o, char *err, size_t e
 	char terr[256];
 	rc = art_tokenizer_load(&inf->tok, g, terr, sizeof terr);
 	if (rc) {
-		ierr(err, errsz, rc, "%s: tokenizer: %s", o->model_path, terr);
+		art_errf(err, errsz, rc, "%s: tokenizer: %s", o->model_path, terr);
 		goto fail;
 	}
 	const art_model_hparams *hp = art_model_hparams_get(inf->m);
 	if (art_tokenizer_n_vocab(inf->tok) > hp->n_vocab) {
-		rc = ierr(err, errsz, ART_EFORMAT, "%s: tokenizer has %d tokens, the model only %d", o->model_path,
+		rc = art_errf(err, errsz, ART_EFORMAT, "%s: tokenizer has %d tokens, the model only %d", o->model_path,
 			  (int)art_tokenizer_n_vocab(inf->tok), hp->n_vocab);
 		goto fail;
 	}
 	/* chat template: forced by name, else recognised from the file, else plain */
 	if (o->chat_template && *o->chat_template) {
 		if (art_chat_from_name(o->chat_template, &inf->tmpl) != ART_OK) {
-			rc = ierr(err, errsz, ART_EINVAL, "unknown chat template '%s'", o->chat_template);
+			rc = art_errf(err, errsz, ART_EINVAL, "unknown chat template '%s'", o->chat_template);
 			goto fail;
 		}
 	} else {
@@ -88,7 +76,7 @@ int art_infer_open(art_infer **out, const art_infer_opts *o, char *err, size_t e
 		if (art_gguf_get_str(g, "tokenizer.chat_template", &ct) == ART_OK && ct.n > 0) {
 			char *j = malloc(ct.n + 1);
 			if (!j) {
-				rc = ierr(err, errsz, ART_ENOMEM, "out of memory");
+				rc = art_errf(err, errsz, ART_ENOMEM, "out of memory");
 				goto fail;
 			}
 			art_gguf_str_copy(ct, j, ct.n + 1);
@@ -110,13 +98,13 @@ int art_infer_open(art_infer **out, const art_infer_opts *o, char *err, size_t e
 	if (rc) goto fail;
 	rc = art_sampler_new(&inf->smp, hp->n_vocab, &o->sample);
 	if (rc) {
-		ierr(err, errsz, rc, "out of memory");
+		art_errf(err, errsz, rc, "out of memory");
 		goto fail;
 	}
 	inf->piece_cap = 256;
 	inf->piece = malloc(inf->piece_cap);
 	if (!inf->piece) {
-		rc = ierr(err, errsz, ART_ENOMEM, "out of memory");
+		rc = art_errf(err, errsz, ART_ENOMEM, "out of memory");
 		goto fail;
 	}
 	inf->load_ms = (double)(art_clock_mono_us() - t0) / 1000.0;
@@ -155,15 +143,15 @@ int art_infer_render(art_infer *inf, const art_chat_msg *msgs, size_t n, int32_t
 	char *text = NULL;
 	int rc = art_chat_render(inf->tmpl, msgs, n, inf->tmpl != ART_CHAT_TMPL_PLAIN, &text);
 	if (rc == ART_EUNSUPP)
-		return ierr(err, errsz, rc, "the model's chat template is not one art knows; force one with --chat-template");
-	if (rc) return ierr(err, errsz, rc, "cannot render the messages (%s)", art_strerror(rc));
+		return art_errf(err, errsz, rc, "the model's chat template is not one art knows; force one with --chat-template");
+	if (rc) return art_errf(err, errsz, rc, "cannot render the messages (%s)", art_strerror(rc));
 	const int special = inf->tmpl != ART_CHAT_TMPL_PLAIN;
 	const size_t len = strlen(text);
 	size_t cap = len + 8, nout = 0;
 	int32_t *v = malloc(cap * sizeof *v);
 	if (!v) {
 		free(text);
-		return ierr(err, errsz, ART_ENOMEM, "out of memory");
+		return art_errf(err, errsz, ART_ENOMEM, "out of memory");
 	}
 	rc = art_tokenizer_encode(inf->tok, text, len, 1, special, v, cap, &nout);
 	if (rc == ART_ERANGE) {
@@ -177,7 +165,7 @@ int art_infer_render(art_infer *inf, const art_chat_msg *msgs, size_t n, int32_t
 	free(text);
 	if (rc) {
 		free(v);
-		return ierr(err, errsz, rc, "cannot tokenize the prompt (%s)", art_strerror(rc));
+		return art_errf(err, errsz, rc, "cannot tokenize the prompt (%s)", art_strerror(rc));
 	}
 	*ids = v;
 	*n_ids = nout;
@@ -285,12 +273,12 @@ int art_gen_seq_begin(art_gen_seq *s, art_infer *inf, art_sampler *smp, const ar
 	s->req = req;
 	s->t0 = art_clock_mono_us();
 	const int n_ctx = art_model_ctx_n_ctx(inf->ctx);
-	if (req->n_prompt == 0) return ierr(err, errsz, ART_EINVAL, "empty prompt");
+	if (req->n_prompt == 0) return art_errf(err, errsz, ART_EINVAL, "empty prompt");
 	if (req->n_prompt >= (size_t)n_ctx)
-		return ierr(err, errsz, ART_ERANGE, "prompt of %zu tokens does not fit the context of %d", req->n_prompt,
+		return art_errf(err, errsz, ART_ERANGE, "prompt of %zu tokens does not fit the context of %d", req->n_prompt,
 			    n_ctx);
 	if (req->deadline_us && art_clock_now_us() >= req->deadline_us)
-		return ierr(err, errsz, ART_ETIMEOUT, "deadline passed before generation started");
+		return art_errf(err, errsz, ART_ETIMEOUT, "deadline passed before generation started");
 	s->res.n_input = (int)req->n_prompt;
 	s->res.finish = ART_FINISH_LENGTH;
 	art_sampler_reset(smp, &req->sample);
@@ -368,7 +356,7 @@ int art_gen_seq_end(art_gen_seq *s, int rc, art_gen_result *res, char *err, size
 	if (rc) {
 		free(s->text.b);
 		s->text.b = NULL;
-		return ierr(err, errsz, rc, "generation failed (%s)", art_strerror(rc));
+		return art_errf(err, errsz, rc, "generation failed (%s)", art_strerror(rc));
 	}
 	if (inf->o.stream && s->text.n > s->streamed)
 		stream_event(inf, s->req, "delta", s->text.b + s->streamed, s->text.n - s->streamed);
@@ -377,7 +365,7 @@ int art_gen_seq_end(art_gen_seq *s, int rc, art_gen_result *res, char *err, size
 	*res = s->res;
 	res->text = s->text.b ? s->text.b : calloc(1, 1);
 	s->text.b = NULL;
-	if (!res->text) return ierr(err, errsz, ART_ENOMEM, "out of memory");
+	if (!res->text) return art_errf(err, errsz, ART_ENOMEM, "out of memory");
 	res->len = s->text.n;
 	const int64_t t_prompt = s->t_prompt ? s->t_prompt : t1;
 	res->prompt_ms = (double)(t_prompt - s->t0) / 1000.0;
@@ -397,7 +385,7 @@ int art_infer_generate(art_infer *inf, const art_gen_req *req, art_gen_result *r
 	art_model_ctx_truncate(inf->ctx, 0);
 	const float *logits;
 	rc = art_model_eval(inf->ctx, req->prompt, (int)req->n_prompt, &logits);
-	if (rc) return ierr(err, errsz, rc, "prompt evaluation failed (%s): token id out of range?", art_strerror(rc));
+	if (rc) return art_errf(err, errsz, rc, "prompt evaluation failed (%s): token id out of range?", art_strerror(rc));
 	art_gen_seq_prompt_done(&s);
 	int32_t tok;
 	while ((rc = art_gen_seq_next(&s, logits, art_model_ctx_n_past(inf->ctx), &tok)) == 1)
