@@ -368,15 +368,39 @@ int art_env_write(art_env_writer *w, const cJSON *env)
 int art_env_writer_flush(art_env_writer *w) { return fflush(w->f) == 0 ? ART_OK : ART_EIO; }
 
 /* ---- filter loop ---- */
+int art_env_strict(const art_env_filter *f)
+{
+	/* ART_STRICT=1 in the environment turns strict mode on for every stage (the tests) */
+	const char *se = getenv("ART_STRICT");
+	return (f && f->strict) || (se && *se && strcmp(se, "0") != 0);
+}
+
+int art_env_strict_in(cJSON *env, const char *stage, uint64_t line)
+{
+	char why[512];
+	cJSON *details;
+	if (art_schemas_check_envelope(env, why, sizeof why, &details) == ART_OK) return 0;
+	art_env_set_error(env, ART_ERR_BAD_ENVELOPE, stage, details, "input line %llu breaks the envelope contract: %s",
+			  (unsigned long long)line, why);
+	return -1;
+}
+
+void art_env_strict_out(cJSON *env, const char *stage)
+{
+	char why[512];
+	cJSON *details;
+	if (art_schemas_check_envelope(env, why, sizeof why, &details) != ART_OK)
+		art_env_set_error(env, ART_ERR_BAD_ENVELOPE, stage, details,
+				  "stage wrote an envelope that breaks the contract: %s", why);
+}
+
 int art_env_filter_run(const art_env_filter *f, FILE *in, FILE *out, art_env_stats *st)
 {
 	art_env_reader *r = NULL;
 	art_env_writer *w = NULL;
 	int rc = ART_OK;
 	memset(st, 0, sizeof *st);
-	/* ART_STRICT=1 in the environment turns strict mode on for every stage (the tests) */
-	const char *se = getenv("ART_STRICT");
-	int strict = f->strict || (se && *se && strcmp(se, "0") != 0);
+	const int strict = art_env_strict(f);
 	if (art_env_reader_new(&r, in, f->stage) || art_env_writer_new(&w, out)) {
 		art_env_reader_free(r);
 		return ART_ENOMEM;
@@ -393,23 +417,16 @@ int art_env_filter_run(const art_env_filter *f, FILE *in, FILE *out, art_env_sta
 		}
 		st->in++;
 		uint64_t line = art_env_reader_line(r);
-		char why[512];
-		cJSON *details;
 		if (bad) {
 			st->bad++;
-		} else if (strict && art_schemas_check_envelope(env, why, sizeof why, &details) != ART_OK) {
+		} else if (strict && art_env_strict_in(env, f->stage, line) != 0) {
 			st->bad++;
-			art_env_set_error(env, ART_ERR_BAD_ENVELOPE, f->stage, details,
-					  "input line %llu breaks the envelope contract: %s",
-					  (unsigned long long)line, why);
 		} else if (f->fn && (f->all_status || art_env_status_get(env) == ART_ENV_OK)) {
 			int s = f->fn(f->ctx, env, line);
 			if (s != ART_OK && art_env_status_get(env) != ART_ENV_ERROR)
 				art_env_set_error(env, ART_ERR_STAGE, f->stage, NULL, "%s failed: %s",
 						  f->stage, art_strerror(s));
-			if (strict && art_schemas_check_envelope(env, why, sizeof why, &details) != ART_OK)
-				art_env_set_error(env, ART_ERR_BAD_ENVELOPE, f->stage, details,
-						  "stage wrote an envelope that breaks the contract: %s", why);
+			if (strict) art_env_strict_out(env, f->stage);
 		}
 		if (art_env_status_get(env) == ART_ENV_ERROR)
 			st->errors++;

@@ -107,6 +107,14 @@ typedef struct {
 	int epipe;          /* output closed by the reader */
 } art_env_stats;
 
+/* Strict mode for a filter: f->strict, or ART_STRICT set (not "0") in the environment. */
+int art_env_strict(const art_env_filter *f);
+/* Strict checks shared by every filter loop.  Input: 0 if env keeps the contract, else
+ * env becomes a bad_envelope error naming the line (and the stage must not run on it).
+ * Output: a stage's result that breaks the contract becomes a bad_envelope error. */
+int art_env_strict_in(cJSON *env, const char *stage, uint64_t line);
+void art_env_strict_out(cJSON *env, const char *stage);
+
 /* Runs the loop until end of input or a closed output.  Returns ART_OK, or ART_EIO for a
  * read or write error other than EPIPE (stats->epipe tells a closed pipe). */
 int art_env_filter_run(const art_env_filter *f, FILE *in, FILE *out, art_env_stats *st);

@@ -67,6 +67,7 @@ typedef struct {
 	cJSON *env; /* NULL once written (unordered) */
 	int done;
 	int remote, local; /* in work there */
+	int checked;       /* strict mode: a stage worked on it, check what it wrote */
 } slot;
 
 /* Runs the local part on one envelope, as art_env_filter_run does. */
@@ -94,9 +95,11 @@ static int route_of(const item *it, const art_provider_filter_opts *fo)
 	return 0;
 }
 
-/* Writes e; 0, or 1 to stop (closed output or write error in *rc). */
-static int write_one(art_env_writer *w, cJSON *e, art_env_stats *st, int *rc)
+/* Writes e (checked first in strict mode unless it was bad input); 0, or 1 to stop
+ * (closed output or write error in *rc). */
+static int write_one(art_env_writer *w, cJSON *e, const char *strict_stage, art_env_stats *st, int *rc)
 {
+	if (strict_stage) art_env_strict_out(e, strict_stage);
 	if (art_env_status_get(e) == ART_ENV_ERROR)
 		st->errors++;
 	int wrc = art_env_write(w, e);
@@ -123,6 +126,7 @@ int art_provider_filter_run_opts(art_provider *p, const art_provider_filter_opts
 	const size_t lcap = local ? (size_t)local->cap : 0;
 	size_t window = parallel + 4 * lcap;
 	const char *stage = other && other->stage ? other->stage : "art-remote";
+	const char *stage_strict = art_env_strict(other) ? stage : NULL; /* NULL: not strict */
 	/* the queue is on the heap: a reader left blocked on input at an early exit keeps it */
 	rqueue *rqp = calloc(1, sizeof *rqp);
 	slot *slots = calloc(window, sizeof *slots);
@@ -181,11 +185,13 @@ int art_provider_filter_run_opts(art_provider *p, const art_provider_filter_opts
 			pthread_cond_broadcast(&rq.cv);
 			pthread_mutex_unlock(&rq.mu);
 			size_t s = (head + used++) % window;
-			slots[s] = (slot){it.env, 1, 0, 0};
+			slots[s] = (slot){it.env, 1, 0, 0, 0};
 			st->in++;
 			if (it.bad)
 				st->bad++;
-			else if (way == 1) {
+			else if (stage_strict && art_env_strict_in(it.env, stage, it.line) != 0)
+				st->bad++;
+			else if ((slots[s].checked = stage_strict != NULL, way == 1)) {
 				slots[s].done = 0;
 				slots[s].remote = 1;
 				n_remote++;
@@ -221,16 +227,17 @@ int art_provider_filter_run_opts(art_provider *p, const art_provider_filter_opts
 				if (sl->done && sl->env) {
 					cJSON *e = sl->env;
 					sl->env = NULL;
-					if (write_one(w, e, st, &rc))
+					if (write_one(w, e, sl->checked ? stage_strict : NULL, st, &rc))
 						goto out;
 				}
 			}
 		while (used && slots[head].done) {
 			cJSON *e = slots[head].env;
+			const int checked = slots[head].checked;
 			slots[head].env = NULL;
 			head = (head + 1) % window;
 			used--;
-			if (e && write_one(w, e, st, &rc))
+			if (e && write_one(w, e, checked ? stage_strict : NULL, st, &rc))
 				goto out;
 		}
 		if (eof && !used)
