@@ -1,0 +1,306 @@
+/* gemm_avx512.c — matrix-matrix kernels of the AVX-512 path (F/BW/DQ/VL + VNNI).
+ *
+ * A kernel computes a tile of 4 weight rows x 4 activation columns: each weight block is
+ * loaded and unpacked once for the 4 columns, each activation block once for the 4 rows,
+ * and the 16 (row, column) integer dots run side by side.  Per pair, the float steps are
+ * those of the path's vec_dot (quant_avx512.c / quant_simd.h) in the same order, on the
+ * same exact integer lane sums, so every Y value is bit-identical to vec_dot's.
+ *
+ * Signed x signed byte dots use the unsigned bias trick: (y + 128)·q = y·q + 128·q, where
+ * the activation side y ^ 0x80 is computed once per column and the correction 128·Σq
+ * (weights only) once per row; both parts are exact, so the lanes are.
+ *
+ * Tails (fewer than 4 rows or columns) repeat the last valid row/column pointer and drop
+ * the duplicate results.  Contracts are gemm.h's; reached only through art_gemm after the
+ * cpuid check (art_simd_path() == ART_SIMD_AVX512).
+ */
+#include "gemm_simd.h"
+#include "quant_simd.h"
+
+#define RT 4 /* rows per tile */
+#define UNROLL _Pragma("GCC unroll 16") /* the tile loops must become straight code */
+#define CT 4 /* columns per tile */
+
+static inline __m512i z_pair(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+
+/* 16 int32 lanes of two 32-element halves -> the 8 lanes of vec_dot's layout (exact). */
+static inline __m256i z_fold(__m512i v)
+{
+	return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+}
+
+/* Four f16 values -> 4 floats (exact). */
+static inline __m128 f16x4(art_f16 a, art_f16 b, art_f16 c, art_f16 d)
+{
+	return _mm_cvtph_ps(_mm_setr_epi16((short)a, (short)b, (short)c, (short)d, 0, 0, 0, 0));
+}
+
+/* Lane c*4 + r of the result = a[r] * b[c] (one float multiply each, as vec_dot's). */
+static inline __m512 outer4(__m128 a_rows, __m128 b_cols)
+{
+	const __m512 a = _mm512_broadcast_f32x4(a_rows);
+	const __m512 b = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
+					       _mm512_castps128_ps512(b_cols));
+	return _mm512_mul_ps(b, a);
+}
+
+/* ---- Q4_K x Q8_K --------------------------------------------------------------------------
+ * Per super-block, chunk j (64 quants: sub-blocks 2j, 2j+1): weight bytes [lo nibbles |
+ * hi nibbles] in one register, maddubs with the 64 activation bytes, dpwssd with the two
+ * sub-block scales: z_dot_q4_K's 16 lanes.  Mins: Σ_j mn[j]·(bsum[2j] + bsum[2j+1]) for
+ * the 16 pairs at once (madd + a 4x4 transpose-add). */
+
+static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const __m512i lo4 = _mm512_set1_epi8(0x0f);
+	const __m512i shv = z_pair(_mm256_setzero_si256(), _mm256_set1_epi16(4));
+	const __m512i ones16 = _mm512_set1_epi16(1);
+	__m256 acc[RT][CT];
+	__m512 summs = _mm512_setzero_ps();
+	UNROLL
+	for (int r = 0; r < RT; r++)
+		UNROLL
+		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
+	for (int64_t i = 0; i < nb; i++) {
+		const art_block_q4_K *w[RT];
+		const art_block_q8_K *x[CT];
+		UNROLL
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q4_K *)wr[r] + i;
+		UNROLL
+		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
+
+		/* row side: scales (int16, for vpermw) and mins */
+		__m512i scz[RT], mnz[RT];
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			uint8_t sc[8], mn[8];
+			uint64_t s8, m8;
+			k4_scales(w[r]->scales, sc, mn);
+			memcpy(&s8, sc, 8);
+			memcpy(&m8, mn, 8);
+			scz[r] = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)s8)));
+			mnz[r] = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)m8)));
+		}
+		/* column side: bsum pair sums as int16, column c in 128-bit lane c */
+		const __m512i b01 = _mm512_madd_epi16(z_pair(load32(x[0]->bsums), load32(x[1]->bsums)), ones16);
+		const __m512i b23 = _mm512_madd_epi16(z_pair(load32(x[2]->bsums), load32(x[3]->bsums)), ones16);
+		/* packs: lane0 [c0 j0-3, c2 j0-3], lane1 [c0 j4-7, c2 j4-7], lane2 [c1 ..], lane3 [c1 .., c3 ..] */
+		const __m512i bp = _mm512_packs_epi32(b01, b23);
+		static const int16_t unpack_idx[32] = {0,  1,  2,  3,  8,  9,  10, 11, 16, 17, 18,
+						       19, 24, 25, 26, 27, 4,  5,  6,  7,  12, 13,
+						       14, 15, 20, 21, 22, 23, 28, 29, 30, 31};
+		const __m512i bz = _mm512_permutexvar_epi16(_mm512_loadu_si512(unpack_idx), bp);
+		__m512i mr[RT];
+		UNROLL
+		for (int r = 0; r < RT; r++) mr[r] = _mm512_madd_epi16(bz, mnz[r]); /* lane c: 4 partials of row r */
+		const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(mr[0], mr[1]), _mm512_unpackhi_epi32(mr[0], mr[1]));
+		const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(mr[2], mr[3]), _mm512_unpackhi_epi32(mr[2], mr[3]));
+		const __m512i msum = _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
+
+		const __m128 dyv = _mm_setr_ps(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
+		const __m128 dv = f16x4(w[0]->d, w[1]->d, w[2]->d, w[3]->d);
+		const __m128 dminv = f16x4(w[0]->dmin, w[1]->dmin, w[2]->dmin, w[3]->dmin);
+		/* summs = fmaf(-dy·dmin, (float)summ, summs) */
+		summs = _mm512_fmadd_ps(outer4(dminv, _mm_xor_ps(dyv, _mm_set1_ps(-0.0f))), _mm512_cvtepi32_ps(msum), summs);
+		float ds[CT * RT];
+		_mm512_storeu_ps(ds, outer4(dv, dyv));
+
+		__m512i sumi[RT][CT];
+		UNROLL
+		for (int r = 0; r < RT; r++)
+			UNROLL
+			for (int c = 0; c < CT; c++) sumi[r][c] = _mm512_setzero_si512();
+		UNROLL
+		for (int j = 0; j < 4; j++) {
+			const __m512i idx = z_pair(_mm256_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)));
+			__m512i q[RT], s[RT];
+			UNROLL
+			for (int r = 0; r < RT; r++) {
+				const __m512i b = _mm512_broadcast_i64x4(load32(w[r]->qs + 32 * j));
+				q[r] = _mm512_and_si512(_mm512_srlv_epi16(b, shv), lo4);
+				s[r] = _mm512_permutexvar_epi16(idx, scz[r]);
+			}
+			UNROLL
+			for (int c = 0; c < CT; c++) {
+				const __m512i yv = _mm512_loadu_si512(x[c]->qs + 64 * j);
+				UNROLL
+				for (int r = 0; r < RT; r++)
+					sumi[r][c] = _mm512_dpwssd_epi32(sumi[r][c], _mm512_maddubs_epi16(q[r], yv), s[r]);
+			}
+		}
+		UNROLL
+		for (int c = 0; c < CT; c++)
+			UNROLL
+			for (int r = 0; r < RT; r++)
+				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(ds[c * RT + r]),
+							    _mm256_cvtepi32_ps(z_fold(sumi[r][c])), acc[r][c]);
+	}
+	float sm[CT * RT];
+	_mm512_storeu_ps(sm, summs);
+	UNROLL
+	for (int c = 0; c < CT; c++)
+		UNROLL
+		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]) + sm[c * RT + r];
+}
+
+/* ---- Q6_K x Q8_K --------------------------------------------------------------------------
+ * Quarter-pair g (64 quants, sub-blocks 4g..4g+3) as signed q = u - 32; maddubs(y ^ 0x80, q)
+ * dpwssd the scales, minus the row's 128·Σ sc·q: z_dot_q6_K's 16 lanes. */
+
+static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const __m512i lo4 = _mm512_set1_epi8(0x0f), three = _mm512_set1_epi8(3), m32 = _mm512_set1_epi8(32);
+	const __m512i b80 = _mm512_set1_epi8((char)0x80);
+	const __m512i sh01 = z_pair(_mm256_setzero_si256(), _mm256_set1_epi16(2));
+	const __m512i sh23 = z_pair(_mm256_set1_epi16(4), _mm256_set1_epi16(6));
+	__m256 acc[RT][CT];
+	UNROLL
+	for (int r = 0; r < RT; r++)
+		UNROLL
+		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
+	for (int64_t i = 0; i < nb; i++) {
+		const art_block_q6_K *w[RT];
+		const art_block_q8_K *x[CT];
+		UNROLL
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q6_K *)wr[r] + i;
+		UNROLL
+		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
+		__m512i scz[RT], corr[RT];
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			scz[r] = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w[r]->scales)));
+			corr[r] = _mm512_setzero_si512();
+		}
+		const __m128 dyv = _mm_setr_ps(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
+		const __m128 dv = f16x4(w[0]->d, w[1]->d, w[2]->d, w[3]->d);
+		float ds[CT * RT];
+		_mm512_storeu_ps(ds, outer4(dv, dyv));
+
+		__m512i sumi[RT][CT];
+		UNROLL
+		for (int r = 0; r < RT; r++)
+			UNROLL
+			for (int c = 0; c < CT; c++) sumi[r][c] = _mm512_setzero_si512();
+		UNROLL
+		for (int g = 0; g < 4; g++) {
+			const int c2 = g >> 1;
+			/* int16 e (0..31) of the scale vector: sub-block 4g + e/8 */
+			const __m512i idx = _mm512_add_epi16(_mm512_set1_epi16((short)(4 * g)),
+							      _mm512_cvtepu8_epi16(_mm256_setr_epi64x(0, 0x0101010101010101ll,
+												      0x0202020202020202ll,
+												      0x0303030303030303ll)));
+			__m512i q[RT], s[RT];
+			UNROLL
+			for (int r = 0; r < RT; r++) {
+				const __m512i ql = _mm512_loadu_si512(w[r]->ql + 64 * c2);
+				const __m512i qh = _mm512_broadcast_i64x4(load32(w[r]->qh + 32 * c2));
+				__m512i u;
+				if (g & 1)
+					u = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), lo4),
+							    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh23), three), 4));
+				else
+					u = _mm512_or_si512(_mm512_and_si512(ql, lo4),
+							    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh01), three), 4));
+				q[r] = _mm512_sub_epi8(u, m32);
+				s[r] = _mm512_permutexvar_epi16(idx, scz[r]);
+				corr[r] = _mm512_dpwssd_epi32(corr[r], _mm512_maddubs_epi16(b80, q[r]), s[r]);
+			}
+			UNROLL
+			for (int c = 0; c < CT; c++) {
+				const __m512i yu = _mm512_xor_si512(_mm512_loadu_si512(x[c]->qs + 64 * g), b80);
+				UNROLL
+				for (int r = 0; r < RT; r++)
+					sumi[r][c] = _mm512_dpwssd_epi32(sumi[r][c], _mm512_maddubs_epi16(yu, q[r]), s[r]);
+			}
+		}
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			const __m256i cf = z_fold(corr[r]);
+			UNROLL
+			for (int c = 0; c < CT; c++)
+				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(ds[c * RT + r]),
+							    _mm256_cvtepi32_ps(_mm256_sub_epi32(z_fold(sumi[r][c]), cf)),
+							    acc[r][c]);
+		}
+	}
+	UNROLL
+	for (int c = 0; c < CT; c++)
+		UNROLL
+		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
+}
+
+/* ---- Q8_0 x Q8_0 --------------------------------------------------------------------------
+ * Per block: dpbusd(-128·Σx, y ^ 0x80, x) = the exact dot_ss lanes; fma by dx·dy into the
+ * pair's 8-lane accumulator, blocks in order (k_dot_q8_0). */
+
+static void q8_0_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const __m256i b80 = _mm256_set1_epi8((char)0x80);
+	__m256 acc[RT][CT];
+	UNROLL
+	for (int r = 0; r < RT; r++)
+		UNROLL
+		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
+	for (int64_t i = 0; i < nb; i++) {
+		const art_block_q8_0 *w[RT], *x[CT];
+		UNROLL
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q8_0 *)wr[r] + i;
+		UNROLL
+		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_0 *)xc[c] + i;
+		const __m128 dyv = f16x4(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
+		const __m128 dv = f16x4(w[0]->d, w[1]->d, w[2]->d, w[3]->d);
+		float ds[CT * RT];
+		_mm512_storeu_ps(ds, outer4(dv, dyv));
+		__m256i q[RT], nc[RT];
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			q[r] = load32(w[r]->qs);
+			nc[r] = _mm256_sub_epi32(_mm256_setzero_si256(),
+						 _mm256_dpbusd_epi32(_mm256_setzero_si256(), b80, q[r]));
+		}
+		UNROLL
+		for (int c = 0; c < CT; c++) {
+			const __m256i yu = _mm256_xor_si256(load32(x[c]->qs), b80);
+			UNROLL
+			for (int r = 0; r < RT; r++) {
+				const __m256i p = _mm256_dpbusd_epi32(nc[r], yu, q[r]);
+				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(ds[c * RT + r]), _mm256_cvtepi32_ps(p), acc[r][c]);
+			}
+		}
+	}
+	UNROLL
+	for (int c = 0; c < CT; c++)
+		UNROLL
+		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
+}
+
+/* ---- driver ---------------------------------------------------------------------------------- */
+
+typedef void (*tile_fn)(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT]);
+
+static void run_tiles(tile_fn tile, int64_t nb, const void *W, size_t row_size, int64_t r0, int64_t r1,
+		      const void *X, size_t x_stride, int n, float *Y, size_t ldy)
+{
+	art_gemm_tiles(RT, CT, (art_gemm_tile_fn)tile, nb, W, row_size, r0, r1, X, x_stride, n, Y, ldy);
+}
+
+#define GEMM(name, tile, blck)                                                                           \
+	static void name(int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1, const void *X, \
+			 size_t x_stride, int n, float *Y, size_t ldy)                                     \
+	{                                                                                                 \
+		run_tiles(tile, K / (blck), W, row_size, r0, r1, X, x_stride, n, Y, ldy);                  \
+	}
+GEMM(gemm_q4_K, q4K_tile, ART_QK_K)
+GEMM(gemm_q6_K, q6K_tile, ART_QK_K)
+GEMM(gemm_q8_0, q8_0_tile, ART_QK8_0)
+#undef GEMM
+
+art_gemm_kernel_fn art_gemm_kernel_avx512(uint32_t type)
+{
+	switch (type) {
+	case ART_QTYPE_Q4_K: return gemm_q4_K;
+	case ART_QTYPE_Q6_K: return gemm_q6_K;
+	case ART_QTYPE_Q8_0: return gemm_q8_0;
+	default: return NULL;
+	}
+}
