@@ -1,10 +1,215 @@
-/* gemm_avx2.c — matrix-matrix kernels of the AVX2 + FMA + F16C path (see gemm_avx512.c
- * for the scheme); none yet: every type runs art_gemm_ref. */
+/* gemm_avx2.c — matrix-matrix kernels of the AVX2 + FMA + F16C path.
+ *
+ * A kernel computes a tile of 2 weight rows x 4 activation columns (16 ymm registers
+ * bound the tile): each weight block is loaded and unpacked once for the 4 columns, each
+ * activation block serves both rows.  Per pair the float steps are those of the path's
+ * vec_dot (quant_simd.h) in the same order, on the same exact integer lane sums, so every
+ * Y value is bit-identical to vec_dot's.
+ *
+ * Q6_K uses the unsigned bias trick: maddubs(y ^ 0x80, q) = Σ (y + 128)·q with signed
+ * q = u - 32 (pairs stay within int16), minus the row's 128·Σ sc·q: exact lanes with the
+ * activation side computed once per column and the correction once per row.
+ *
+ * Tails repeat the last valid row/column pointer and drop the duplicates (art_gemm_tiles).
+ * Contracts are gemm.h's; reached only through art_gemm after the cpuid check.
+ */
 #include "gemm_simd.h"
 #include "quant_simd.h"
 
+#define RT 2 /* rows per tile */
+#define CT 4 /* columns per tile */
+#define UNROLL _Pragma("GCC unroll 16") /* the tile loops must become straight code */
+
+/* ---- Q4_K x Q8_K: k_dot_q4_K per pair ------------------------------------------------------- */
+
+static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const __m256i lo4 = _mm256_set1_epi8(0x0f);
+	__m256 acc[RT][CT];
+	float summs[RT][CT];
+	UNROLL
+	for (int r = 0; r < RT; r++)
+		UNROLL
+		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps(), summs[r][c] = 0;
+	for (int64_t i = 0; i < nb; i++) {
+		const art_block_q4_K *w[RT];
+		const art_block_q8_K *x[CT];
+		UNROLL
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q4_K *)wr[r] + i;
+		UNROLL
+		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
+		uint8_t sc[RT][8], mn[RT][8];
+		UNROLL
+		for (int r = 0; r < RT; r++) k4_scales(w[r]->scales, sc[r], mn[r]);
+		__m256i sumi[RT][CT];
+		UNROLL
+		for (int r = 0; r < RT; r++)
+			UNROLL
+			for (int c = 0; c < CT; c++) sumi[r][c] = _mm256_setzero_si256();
+		UNROLL
+		for (int j = 0; j < 4; j++) {
+			__m256i lo[RT], hi[RT], s0[RT], s1[RT];
+			UNROLL
+			for (int r = 0; r < RT; r++) {
+				const __m256i q = load32(w[r]->qs + 32 * j);
+				lo[r] = _mm256_and_si256(q, lo4);
+				hi[r] = _mm256_and_si256(_mm256_srli_epi16(q, 4), lo4);
+				s0[r] = _mm256_set1_epi16(sc[r][2 * j]);
+				s1[r] = _mm256_set1_epi16(sc[r][2 * j + 1]);
+			}
+			UNROLL
+			for (int c = 0; c < CT; c++) {
+				const __m256i y0 = load32(x[c]->qs + 64 * j), y1 = load32(x[c]->qs + 64 * j + 32);
+				UNROLL
+				for (int r = 0; r < RT; r++) {
+					const __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo[r], y0), s0[r]);
+					const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi[r], y1), s1[r]);
+					sumi[r][c] = _mm256_add_epi32(sumi[r][c], _mm256_add_epi32(p0, p1));
+				}
+			}
+		}
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			const float d = f16s(w[r]->d), dmin = f16s(w[r]->dmin);
+			UNROLL
+			for (int c = 0; c < CT; c++) {
+				const float dy = x[c]->d;
+				summs[r][c] = fmaf(-dy * dmin, (float)hsum_epi32_8(k4_minsum(mn[r], x[c]->bsums)), summs[r][c]);
+				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dy * d), _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
+			}
+		}
+	}
+	UNROLL
+	for (int c = 0; c < CT; c++)
+		UNROLL
+		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]) + summs[r][c];
+}
+
+/* ---- Q6_K x Q8_K: k_dot_q6_K per pair ------------------------------------------------------- */
+
+static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const __m256i lo4 = _mm256_set1_epi8(0x0f), three = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
+	const __m256i b80 = _mm256_set1_epi8((char)0x80);
+	__m256 acc[RT][CT];
+	UNROLL
+	for (int r = 0; r < RT; r++)
+		UNROLL
+		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
+	for (int64_t i = 0; i < nb; i++) {
+		const art_block_q6_K *w[RT];
+		const art_block_q8_K *x[CT];
+		UNROLL
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q6_K *)wr[r] + i;
+		UNROLL
+		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
+		__m256i sumi[RT][CT], corr[RT];
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			corr[r] = _mm256_setzero_si256();
+			UNROLL
+			for (int c = 0; c < CT; c++) sumi[r][c] = _mm256_setzero_si256();
+		}
+		UNROLL
+		for (int h = 0; h < 2; h++) {
+			UNROLL
+			for (int k = 0; k < 4; k++) {
+				__m256i q[RT], sp[RT];
+				UNROLL
+				for (int r = 0; r < RT; r++) {
+					const __m256i ql = load32(w[r]->ql + 64 * h + 32 * (k & 1));
+					const __m256i lo = k < 2 ? _mm256_and_si256(ql, lo4)
+								 : _mm256_and_si256(_mm256_srli_epi16(ql, 4), lo4);
+					const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(load32(w[r]->qh + 32 * h), 2 * k), three);
+					q[r] = _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_slli_epi16(hb, 4)), m32);
+					sp[r] = scale_pair(_mm_loadu_si128((const __m128i *)w[r]->scales), 4 * h + k);
+					corr[r] = _mm256_add_epi32(corr[r], _mm256_madd_epi16(_mm256_maddubs_epi16(b80, q[r]), sp[r]));
+				}
+				UNROLL
+				for (int c = 0; c < CT; c++) {
+					const __m256i yu = _mm256_xor_si256(load32(x[c]->qs + 128 * h + 32 * k), b80);
+					UNROLL
+					for (int r = 0; r < RT; r++)
+						sumi[r][c] = _mm256_add_epi32(
+							sumi[r][c], _mm256_madd_epi16(_mm256_maddubs_epi16(yu, q[r]), sp[r]));
+				}
+			}
+		}
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			const float d = f16s(w[r]->d);
+			UNROLL
+			for (int c = 0; c < CT; c++)
+				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(x[c]->d * d),
+							    _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi[r][c], corr[r])), acc[r][c]);
+		}
+	}
+	UNROLL
+	for (int c = 0; c < CT; c++)
+		UNROLL
+		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
+}
+
+/* ---- Q8_0 x Q8_0: k_dot_q8_0 per pair (|x| once per row, y's sign per pair) ----------------- */
+
+static void q8_0_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const __m256i ones = _mm256_set1_epi16(1);
+	__m256 acc[RT][CT];
+	UNROLL
+	for (int r = 0; r < RT; r++)
+		UNROLL
+		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
+	for (int64_t i = 0; i < nb; i++) {
+		const art_block_q8_0 *w[RT], *x[CT];
+		UNROLL
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q8_0 *)wr[r] + i;
+		UNROLL
+		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_0 *)xc[c] + i;
+		__m256i q[RT], aq[RT];
+		float d[RT];
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			q[r] = load32(w[r]->qs);
+			aq[r] = _mm256_sign_epi8(q[r], q[r]);
+			d[r] = f16s(w[r]->d);
+		}
+		UNROLL
+		for (int c = 0; c < CT; c++) {
+			const __m256i yv = load32(x[c]->qs);
+			const float dy = f16s(x[c]->d);
+			UNROLL
+			for (int r = 0; r < RT; r++) {
+				const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aq[r], _mm256_sign_epi8(yv, q[r])), ones);
+				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(d[r] * dy), _mm256_cvtepi32_ps(p), acc[r][c]);
+			}
+		}
+	}
+	UNROLL
+	for (int c = 0; c < CT; c++)
+		UNROLL
+		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
+}
+
+/* ---- driver ---------------------------------------------------------------------------------- */
+
+#define GEMM(name, tile, blck)                                                                           \
+	static void name(int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1, const void *X, \
+			 size_t x_stride, int n, float *Y, size_t ldy)                                     \
+	{                                                                                                 \
+		art_gemm_tiles(RT, CT, tile, K / (blck), W, row_size, r0, r1, X, x_stride, n, Y, ldy);     \
+	}
+GEMM(gemm_q4_K, q4K_tile, ART_QK_K)
+GEMM(gemm_q6_K, q6K_tile, ART_QK_K)
+GEMM(gemm_q8_0, q8_0_tile, ART_QK8_0)
+#undef GEMM
+
 art_gemm_kernel_fn art_gemm_kernel_avx2(uint32_t type)
 {
-	(void)type;
-	return NULL;
+	switch (type) {
+	case ART_QTYPE_Q4_K: return gemm_q4_K;
+	case ART_QTYPE_Q6_K: return gemm_q6_K;
+	case ART_QTYPE_Q8_0: return gemm_q8_0;
+	default: return NULL;
+	}
 }
