@@ -191,6 +191,50 @@ static void q8_0_tile(int64_t nb, const char *const wr[RT], const char *const xc
 		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
 }
 
+/* ---- F16 x F16: k_dot_f16 per pair ----------------------------------------------------------
+ * Its four 8-lane chains a_k (elements 32s + 8k .. +8 of each step s) are independent: the
+ * tile runs them one after another (k outermost), then reduces each pair's four with
+ * reduce4_ps8, tail in double. */
+
+static void f16_tile(int64_t K, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const art_f16 *w[RT], *x[CT];
+	UNROLL
+	for (int r = 0; r < RT; r++) w[r] = (const art_f16 *)wr[r];
+	UNROLL
+	for (int c = 0; c < CT; c++) x[c] = (const art_f16 *)xc[c];
+	const int64_t full = K / 32 * 32;
+	__m256 A[4][RT][CT];
+	for (int k = 0; k < 4; k++) {
+		__m256 a[RT][CT];
+		UNROLL
+		for (int r = 0; r < RT; r++)
+			UNROLL
+			for (int c = 0; c < CT; c++) a[r][c] = _mm256_setzero_ps();
+		for (int64_t i = 8 * k; i < full; i += 32) {
+			__m256 xv[RT];
+			UNROLL
+			for (int r = 0; r < RT; r++) xv[r] = ld_f16(w[r] + i);
+			UNROLL
+			for (int c = 0; c < CT; c++) {
+				const __m256 yv = ld_f16(x[c] + i);
+				UNROLL
+				for (int r = 0; r < RT; r++) a[r][c] = _mm256_fmadd_ps(xv[r], yv, a[r][c]);
+			}
+		}
+		UNROLL
+		for (int r = 0; r < RT; r++)
+			UNROLL
+			for (int c = 0; c < CT; c++) A[k][r][c] = a[r][c];
+	}
+	for (int c = 0; c < CT; c++)
+		for (int r = 0; r < RT; r++) {
+			double sum = reduce4_ps8(A[0][r][c], A[1][r][c], A[2][r][c], A[3][r][c]);
+			for (int64_t i = full; i < K; i++) sum += (double)(f16s(w[r][i]) * f16s(x[c][i]));
+			out[c * RT + r] = (float)sum;
+		}
+}
+
 /* ---- driver ---------------------------------------------------------------------------------- */
 
 #define GEMM(name, tile, blck)                                                                           \
@@ -202,6 +246,7 @@ static void q8_0_tile(int64_t nb, const char *const wr[RT], const char *const xc
 GEMM(gemm_q4_K, q4K_tile, ART_QK_K)
 GEMM(gemm_q6_K, q6K_tile, ART_QK_K)
 GEMM(gemm_q8_0, q8_0_tile, ART_QK8_0)
+GEMM(gemm_f16, f16_tile, 1)
 #undef GEMM
 
 art_gemm_kernel_fn art_gemm_kernel_avx2(uint32_t type)
@@ -210,6 +255,7 @@ art_gemm_kernel_fn art_gemm_kernel_avx2(uint32_t type)
 	case ART_QTYPE_Q4_K: return gemm_q4_K;
 	case ART_QTYPE_Q6_K: return gemm_q6_K;
 	case ART_QTYPE_Q8_0: return gemm_q8_0;
+	case ART_QTYPE_F16: return gemm_f16;
 	default: return NULL;
 	}
 }

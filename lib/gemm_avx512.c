@@ -274,6 +274,53 @@ static void q8_0_tile(int64_t nb, const char *const wr[RT], const char *const xc
 		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
 }
 
+/* ---- F16 x F16 ------------------------------------------------------------------------------
+ * z_dot_f16 keeps four independent 16-lane chains a_k (elements 64s + 16k .. +16 of each
+ * step s); the tile runs them one after another (k outermost), so only 16 accumulators
+ * live at once, then reduces each pair's four exactly as z_dot_f16 does, tail in double. */
+
+static inline __m512 z_f16(const art_f16 *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
+
+static void f16_tile(int64_t K, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const art_f16 *w[RT], *x[CT];
+	UNROLL
+	for (int r = 0; r < RT; r++) w[r] = (const art_f16 *)wr[r];
+	UNROLL
+	for (int c = 0; c < CT; c++) x[c] = (const art_f16 *)xc[c];
+	const int64_t full = K / 64 * 64;
+	__m512 A[4][RT][CT];
+	for (int k = 0; k < 4; k++) {
+		__m512 a[RT][CT];
+		UNROLL
+		for (int r = 0; r < RT; r++)
+			UNROLL
+			for (int c = 0; c < CT; c++) a[r][c] = _mm512_setzero_ps();
+		for (int64_t i = 16 * k; i < full; i += 64) {
+			__m512 xv[RT];
+			UNROLL
+			for (int r = 0; r < RT; r++) xv[r] = z_f16(w[r] + i);
+			UNROLL
+			for (int c = 0; c < CT; c++) {
+				const __m512 yv = z_f16(x[c] + i);
+				UNROLL
+				for (int r = 0; r < RT; r++) a[r][c] = _mm512_fmadd_ps(xv[r], yv, a[r][c]);
+			}
+		}
+		UNROLL
+		for (int r = 0; r < RT; r++)
+			UNROLL
+			for (int c = 0; c < CT; c++) A[k][r][c] = a[r][c];
+	}
+	for (int c = 0; c < CT; c++)
+		for (int r = 0; r < RT; r++) {
+			double sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(A[0][r][c], A[2][r][c]),
+								       _mm512_add_ps(A[1][r][c], A[3][r][c])));
+			for (int64_t i = full; i < K; i++) sum += (double)(f16s(w[r][i]) * f16s(x[c][i]));
+			out[c * RT + r] = (float)sum;
+		}
+}
+
 /* ---- driver ---------------------------------------------------------------------------------- */
 
 typedef void (*tile_fn)(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT]);
@@ -293,6 +340,7 @@ static void run_tiles(tile_fn tile, int64_t nb, const void *W, size_t row_size, 
 GEMM(gemm_q4_K, q4K_tile, ART_QK_K)
 GEMM(gemm_q6_K, q6K_tile, ART_QK_K)
 GEMM(gemm_q8_0, q8_0_tile, ART_QK8_0)
+GEMM(gemm_f16, f16_tile, 1)
 #undef GEMM
 
 art_gemm_kernel_fn art_gemm_kernel_avx512(uint32_t type)
@@ -301,6 +349,7 @@ art_gemm_kernel_fn art_gemm_kernel_avx512(uint32_t type)
 	case ART_QTYPE_Q4_K: return gemm_q4_K;
 	case ART_QTYPE_Q6_K: return gemm_q6_K;
 	case ART_QTYPE_Q8_0: return gemm_q8_0;
+	case ART_QTYPE_F16: return gemm_f16;
 	default: return NULL;
 	}
 }
