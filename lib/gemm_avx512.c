@@ -14,6 +14,8 @@
  * the duplicate results.  Contracts are gemm.h's; reached only through art_gemm after the
  * cpuid check (art_simd_path() == ART_SIMD_AVX512).
  */
+#include <stddef.h>
+
 #include "gemm_simd.h"
 #include "quant_simd.h"
 
@@ -44,17 +46,22 @@ static inline __m512 outer4(__m128 a_rows, __m128 b_cols)
 	return _mm512_mul_ps(b, a);
 }
 
-/* ---- Q4_K x Q8_K --------------------------------------------------------------------------
+/* ---- Q4_K, Q5_K x Q8_K ---------------------------------------------------------------------
  * Per super-block, chunk j (64 quants: sub-blocks 2j, 2j+1): weight bytes [lo nibbles |
  * hi nibbles] in one register, maddubs with the 64 activation bytes, dpwssd with the two
  * sub-block scales: z_dot_q4_K's 16 lanes.  Mins: Σ_j mn[j]·(bsum[2j] + bsum[2j+1]) for
- * the 16 pairs at once (madd + a 4x4 transpose-add). */
+ * the 16 pairs at once (madd + a 4x4 transpose-add).  Q5_K (five = 1): the same with each
+ * quant's fifth bit from qh (bit 2j / 2j+1 of byte e % 32 for the halves of chunk j), as
+ * z_dot_q5_K.  Both blocks start with d, dmin, scales (the Q4_K struct is read for those). */
+static_assert(offsetof(art_block_q5_K, scales) == offsetof(art_block_q4_K, scales), "q4_K/q5_K header");
 
-static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const char *const wr[RT],
+							    const char *const xc[CT], float out[CT * RT], const int five)
 {
+	const size_t bsize = five ? sizeof(art_block_q5_K) : sizeof(art_block_q4_K);
 	const __m512i lo4 = _mm512_set1_epi8(0x0f);
 	const __m512i shv = z_pair(_mm256_setzero_si256(), _mm256_set1_epi16(4));
-	const __m512i ones16 = _mm512_set1_epi16(1);
+	const __m512i ones16 = _mm512_set1_epi16(1), one8 = _mm512_set1_epi8(1);
 	__m256 acc[RT][CT];
 	__m512 summs = _mm512_setzero_ps();
 	UNROLL
@@ -65,7 +72,7 @@ static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 		const art_block_q4_K *w[RT];
 		const art_block_q8_K *x[CT];
 		UNROLL
-		for (int r = 0; r < RT; r++) w[r] = (const art_block_q4_K *)wr[r] + i;
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q4_K *)(wr[r] + (size_t)i * bsize);
 		UNROLL
 		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
 
@@ -116,8 +123,14 @@ static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 			__m512i q[RT], s[RT];
 			UNROLL
 			for (int r = 0; r < RT; r++) {
-				const __m512i b = _mm512_broadcast_i64x4(load32(w[r]->qs + 32 * j));
+				const uint8_t *qs = five ? ((const art_block_q5_K *)w[r])->qs : w[r]->qs;
+				const __m512i b = _mm512_broadcast_i64x4(load32(qs + 32 * j));
 				q[r] = _mm512_and_si512(_mm512_srlv_epi16(b, shv), lo4);
+				if (five) {
+					const __m512i h = _mm512_broadcast_i64x4(load32(((const art_block_q5_K *)w[r])->qh));
+					const __m512i sh = z_pair(_mm256_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)));
+					q[r] = _mm512_or_si512(q[r], _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(h, sh), one8), 4));
+				}
 				s[r] = _mm512_permutexvar_epi16(idx, scz[r]);
 			}
 			UNROLL
@@ -143,13 +156,26 @@ static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]) + sm[c * RT + r];
 }
 
-/* ---- Q6_K x Q8_K --------------------------------------------------------------------------
- * Quarter-pair g (64 quants, sub-blocks 4g..4g+3) as signed q = u - 32; maddubs(y ^ 0x80, q)
- * dpwssd the scales, minus the row's 128·Σ sc·q: z_dot_q6_K's 16 lanes. */
-
-static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
 {
-	const __m512i lo4 = _mm512_set1_epi8(0x0f), three = _mm512_set1_epi8(3), m32 = _mm512_set1_epi8(32);
+	k45_tile(nb, wr, xc, out, 0);
+}
+
+static void q5K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	k45_tile(nb, wr, xc, out, 1);
+}
+
+/* ---- Q6_K, Q3_K x Q8_K ---------------------------------------------------------------------
+ * Quarter-pair g (64 quants, sub-blocks 4g..4g+3) as signed q (Q6_K: u - 32, Q3_K: low
+ * bits + 4·hmask bit - 4); maddubs(y ^ 0x80, q) dpwssd the 16 signed scales, minus the
+ * row's 128·Σ sc·q: z_dot_q6_K's / k_dot_q3_K's exact lanes; then their float steps. */
+
+static inline __attribute__((always_inline)) void k36_tile(int64_t nb, const char *const wr[RT],
+							    const char *const xc[CT], float out[CT * RT], const int q3)
+{
+	const size_t bsize = q3 ? sizeof(art_block_q3_K) : sizeof(art_block_q6_K);
+	const __m512i lo4 = _mm512_set1_epi8(0x0f), three = _mm512_set1_epi8(3), one8 = _mm512_set1_epi8(1);
 	const __m512i b80 = _mm512_set1_epi8((char)0x80);
 	const __m512i sh01 = z_pair(_mm256_setzero_si256(), _mm256_set1_epi16(2));
 	const __m512i sh23 = z_pair(_mm256_set1_epi16(4), _mm256_set1_epi16(6));
@@ -159,20 +185,26 @@ static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 		UNROLL
 		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
 	for (int64_t i = 0; i < nb; i++) {
-		const art_block_q6_K *w[RT];
+		const art_block_q6_K *w6[RT];
+		const art_block_q3_K *w3[RT];
 		const art_block_q8_K *x[CT];
 		UNROLL
-		for (int r = 0; r < RT; r++) w[r] = (const art_block_q6_K *)wr[r] + i;
+		for (int r = 0; r < RT; r++) {
+			w6[r] = (const art_block_q6_K *)(wr[r] + (size_t)i * bsize);
+			w3[r] = (const art_block_q3_K *)(wr[r] + (size_t)i * bsize);
+		}
 		UNROLL
 		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
 		__m512i scz[RT], corr[RT];
 		UNROLL
 		for (int r = 0; r < RT; r++) {
-			scz[r] = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)w[r]->scales)));
+			const __m128i s8 = q3 ? q3_scales8(w3[r]->scales) : _mm_loadu_si128((const __m128i *)w6[r]->scales);
+			scz[r] = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(s8));
 			corr[r] = _mm512_setzero_si512();
 		}
 		const __m128 dyv = _mm_setr_ps(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
-		const __m128 dv = f16x4(w[0]->d, w[1]->d, w[2]->d, w[3]->d);
+		const __m128 dv = q3 ? f16x4(w3[0]->d, w3[1]->d, w3[2]->d, w3[3]->d)
+				     : f16x4(w6[0]->d, w6[1]->d, w6[2]->d, w6[3]->d);
 		float ds[CT * RT];
 		_mm512_storeu_ps(ds, outer4(dv, dyv));
 
@@ -192,16 +224,33 @@ static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 			__m512i q[RT], s[RT];
 			UNROLL
 			for (int r = 0; r < RT; r++) {
-				const __m512i ql = _mm512_loadu_si512(w[r]->ql + 64 * c2);
-				const __m512i qh = _mm512_broadcast_i64x4(load32(w[r]->qh + 32 * c2));
-				__m512i u;
-				if (g & 1)
-					u = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), lo4),
-							    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh23), three), 4));
-				else
-					u = _mm512_or_si512(_mm512_and_si512(ql, lo4),
-							    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh01), three), 4));
-				q[r] = _mm512_sub_epi8(u, m32);
+				if (q3) {
+					/* quarters k0 = 2(g&1), k0+1 of chunk c2: 2 bits at 2k of qs byte 32·c2 + e%32,
+					 * high bit 4·c2 + k of hmask byte e%32 */
+					const int k0 = 2 * (g & 1);
+					const __m512i qs = _mm512_broadcast_i64x4(load32(w3[r]->qs + 32 * c2));
+					const __m512i hm = _mm512_broadcast_i64x4(load32(w3[r]->hmask));
+					const __m512i l2 = _mm512_and_si512(
+						_mm512_srlv_epi16(qs, z_pair(_mm256_set1_epi16((short)(2 * k0)),
+									     _mm256_set1_epi16((short)(2 * k0 + 2)))),
+						three);
+					const __m512i hb = _mm512_and_si512(
+						_mm512_srlv_epi16(hm, z_pair(_mm256_set1_epi16((short)(4 * c2 + k0)),
+									     _mm256_set1_epi16((short)(4 * c2 + k0 + 1)))),
+						one8);
+					q[r] = _mm512_sub_epi8(_mm512_or_si512(l2, _mm512_slli_epi16(hb, 2)), _mm512_set1_epi8(4));
+				} else {
+					const __m512i ql = _mm512_loadu_si512(w6[r]->ql + 64 * c2);
+					const __m512i qh = _mm512_broadcast_i64x4(load32(w6[r]->qh + 32 * c2));
+					__m512i u;
+					if (g & 1)
+						u = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), lo4),
+								    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh23), three), 4));
+					else
+						u = _mm512_or_si512(_mm512_and_si512(ql, lo4),
+								    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh01), three), 4));
+					q[r] = _mm512_sub_epi8(u, _mm512_set1_epi8(32));
+				}
 				s[r] = _mm512_permutexvar_epi16(idx, scz[r]);
 				corr[r] = _mm512_dpwssd_epi32(corr[r], _mm512_maddubs_epi16(b80, q[r]), s[r]);
 			}
@@ -227,6 +276,16 @@ static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 	for (int c = 0; c < CT; c++)
 		UNROLL
 		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
+}
+
+static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	k36_tile(nb, wr, xc, out, 0);
+}
+
+static void q3K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	k36_tile(nb, wr, xc, out, 1);
 }
 
 /* ---- Q8_0 x Q8_0 --------------------------------------------------------------------------
@@ -338,6 +397,8 @@ static void run_tiles(tile_fn tile, int64_t nb, const void *W, size_t row_size, 
 		run_tiles(tile, K / (blck), W, row_size, r0, r1, X, x_stride, n, Y, ldy);                  \
 	}
 GEMM(gemm_q4_K, q4K_tile, ART_QK_K)
+GEMM(gemm_q3_K, q3K_tile, ART_QK_K)
+GEMM(gemm_q5_K, q5K_tile, ART_QK_K)
 GEMM(gemm_q6_K, q6K_tile, ART_QK_K)
 GEMM(gemm_q8_0, q8_0_tile, ART_QK8_0)
 GEMM(gemm_f16, f16_tile, 1)
@@ -347,6 +408,8 @@ art_gemm_kernel_fn art_gemm_kernel_avx512(uint32_t type)
 {
 	switch (type) {
 	case ART_QTYPE_Q4_K: return gemm_q4_K;
+	case ART_QTYPE_Q3_K: return gemm_q3_K;
+	case ART_QTYPE_Q5_K: return gemm_q5_K;
 	case ART_QTYPE_Q6_K: return gemm_q6_K;
 	case ART_QTYPE_Q8_0: return gemm_q8_0;
 	case ART_QTYPE_F16: return gemm_f16;
