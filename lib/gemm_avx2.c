@@ -13,6 +13,8 @@
  * Tails repeat the last valid row/column pointer and drop the duplicates (art_gemm_tiles).
  * Contracts are gemm.h's; reached only through art_gemm after the cpuid check.
  */
+#include <stddef.h>
+
 #include "gemm_simd.h"
 #include "quant_simd.h"
 
@@ -20,11 +22,15 @@
 #define CT 4 /* columns per tile */
 #define UNROLL _Pragma("GCC unroll 16") /* the tile loops must become straight code */
 
-/* ---- Q4_K x Q8_K: k_dot_q4_K per pair ------------------------------------------------------- */
+/* ---- Q4_K, Q5_K x Q8_K: k_dot_q4_K / k_dot_q5_K per pair -------------------------------------
+ * Both blocks start with d, dmin, scales (the Q4_K struct is read for those). */
+static_assert(offsetof(art_block_q5_K, scales) == offsetof(art_block_q4_K, scales), "q4_K/q5_K header");
 
-static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const char *const wr[RT],
+							    const char *const xc[CT], float out[CT * RT], const int five)
 {
-	const __m256i lo4 = _mm256_set1_epi8(0x0f);
+	const size_t bsize = five ? sizeof(art_block_q5_K) : sizeof(art_block_q4_K);
+	const __m256i lo4 = _mm256_set1_epi8(0x0f), one8 = _mm256_set1_epi8(1);
 	__m256 acc[RT][CT];
 	float summs[RT][CT];
 	UNROLL
@@ -35,7 +41,7 @@ static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 		const art_block_q4_K *w[RT];
 		const art_block_q8_K *x[CT];
 		UNROLL
-		for (int r = 0; r < RT; r++) w[r] = (const art_block_q4_K *)wr[r] + i;
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q4_K *)(wr[r] + (size_t)i * bsize);
 		UNROLL
 		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
 		uint8_t sc[RT][8], mn[RT][8];
@@ -51,9 +57,14 @@ static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 			__m256i lo[RT], hi[RT], s0[RT], s1[RT];
 			UNROLL
 			for (int r = 0; r < RT; r++) {
-				const __m256i q = load32(w[r]->qs + 32 * j);
+				const __m256i q = load32((five ? ((const art_block_q5_K *)w[r])->qs : w[r]->qs) + 32 * j);
 				lo[r] = _mm256_and_si256(q, lo4);
 				hi[r] = _mm256_and_si256(_mm256_srli_epi16(q, 4), lo4);
+				if (five) {
+					const __m256i qh = load32(((const art_block_q5_K *)w[r])->qh);
+					lo[r] = _mm256_or_si256(lo[r], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j), one8), 4));
+					hi[r] = _mm256_or_si256(hi[r], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * j + 1), one8), 4));
+				}
 				s0[r] = _mm256_set1_epi16(sc[r][2 * j]);
 				s1[r] = _mm256_set1_epi16(sc[r][2 * j + 1]);
 			}
@@ -85,11 +96,25 @@ static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]) + summs[r][c];
 }
 
-/* ---- Q6_K x Q8_K: k_dot_q6_K per pair ------------------------------------------------------- */
-
-static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
 {
+	k45_tile(nb, wr, xc, out, 0);
+}
+
+static void q5K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	k45_tile(nb, wr, xc, out, 1);
+}
+
+/* ---- Q6_K, Q3_K x Q8_K: k_dot_q6_K / k_dot_q3_K per pair ------------------------------------
+ * Signed q (Q6_K: u - 32; Q3_K: 2 low bits + 4·hmask bit - 4) per quarter of 32. */
+
+static inline __attribute__((always_inline)) void k36_tile(int64_t nb, const char *const wr[RT],
+							    const char *const xc[CT], float out[CT * RT], const int q3)
+{
+	const size_t bsize = q3 ? sizeof(art_block_q3_K) : sizeof(art_block_q6_K);
 	const __m256i lo4 = _mm256_set1_epi8(0x0f), three = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
+	const __m256i one8 = _mm256_set1_epi8(1), m4 = _mm256_set1_epi8(4);
 	const __m256i b80 = _mm256_set1_epi8((char)0x80);
 	__m256 acc[RT][CT];
 	UNROLL
@@ -98,9 +123,15 @@ static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
 	for (int64_t i = 0; i < nb; i++) {
 		const art_block_q6_K *w[RT];
+		const art_block_q3_K *w3[RT];
 		const art_block_q8_K *x[CT];
+		__m128i sc8[RT];
 		UNROLL
-		for (int r = 0; r < RT; r++) w[r] = (const art_block_q6_K *)wr[r] + i;
+		for (int r = 0; r < RT; r++) {
+			w[r] = (const art_block_q6_K *)(wr[r] + (size_t)i * bsize);
+			w3[r] = (const art_block_q3_K *)(wr[r] + (size_t)i * bsize);
+			sc8[r] = q3 ? q3_scales8(w3[r]->scales) : _mm_loadu_si128((const __m128i *)w[r]->scales);
+		}
 		UNROLL
 		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
 		__m256i sumi[RT][CT], corr[RT];
@@ -117,12 +148,18 @@ static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 				__m256i q[RT], sp[RT];
 				UNROLL
 				for (int r = 0; r < RT; r++) {
-					const __m256i ql = load32(w[r]->ql + 64 * h + 32 * (k & 1));
-					const __m256i lo = k < 2 ? _mm256_and_si256(ql, lo4)
-								 : _mm256_and_si256(_mm256_srli_epi16(ql, 4), lo4);
-					const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(load32(w[r]->qh + 32 * h), 2 * k), three);
-					q[r] = _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_slli_epi16(hb, 4)), m32);
-					sp[r] = scale_pair(_mm_loadu_si128((const __m128i *)w[r]->scales), 4 * h + k);
+					if (q3) {
+						const __m256i l2 = _mm256_and_si256(_mm256_srli_epi16(load32(w3[r]->qs + 32 * h), 2 * k), three);
+						const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(load32(w3[r]->hmask), 4 * h + k), one8);
+						q[r] = _mm256_sub_epi8(_mm256_or_si256(l2, _mm256_slli_epi16(hb, 2)), m4);
+					} else {
+						const __m256i ql = load32(w[r]->ql + 64 * h + 32 * (k & 1));
+						const __m256i lo = k < 2 ? _mm256_and_si256(ql, lo4)
+									 : _mm256_and_si256(_mm256_srli_epi16(ql, 4), lo4);
+						const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(load32(w[r]->qh + 32 * h), 2 * k), three);
+						q[r] = _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_slli_epi16(hb, 4)), m32);
+					}
+					sp[r] = scale_pair(sc8[r], 4 * h + k);
 					corr[r] = _mm256_add_epi32(corr[r], _mm256_madd_epi16(_mm256_maddubs_epi16(b80, q[r]), sp[r]));
 				}
 				UNROLL
@@ -137,7 +174,7 @@ static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 		}
 		UNROLL
 		for (int r = 0; r < RT; r++) {
-			const float d = f16s(w[r]->d);
+			const float d = f16s(q3 ? w3[r]->d : w[r]->d);
 			UNROLL
 			for (int c = 0; c < CT; c++)
 				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(x[c]->d * d),
@@ -148,6 +185,16 @@ static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 	for (int c = 0; c < CT; c++)
 		UNROLL
 		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
+}
+
+static void q6K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	k36_tile(nb, wr, xc, out, 0);
+}
+
+static void q3K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	k36_tile(nb, wr, xc, out, 1);
 }
 
 /* ---- Q8_0 x Q8_0: k_dot_q8_0 per pair (|x| once per row, y's sign per pair) ----------------- */
@@ -244,6 +291,8 @@ static void f16_tile(int64_t K, const char *const wr[RT], const char *const xc[C
 		art_gemm_tiles(RT, CT, tile, K / (blck), W, row_size, r0, r1, X, x_stride, n, Y, ldy);     \
 	}
 GEMM(gemm_q4_K, q4K_tile, ART_QK_K)
+GEMM(gemm_q3_K, q3K_tile, ART_QK_K)
+GEMM(gemm_q5_K, q5K_tile, ART_QK_K)
 GEMM(gemm_q6_K, q6K_tile, ART_QK_K)
 GEMM(gemm_q8_0, q8_0_tile, ART_QK8_0)
 GEMM(gemm_f16, f16_tile, 1)
@@ -253,6 +302,8 @@ art_gemm_kernel_fn art_gemm_kernel_avx2(uint32_t type)
 {
 	switch (type) {
 	case ART_QTYPE_Q4_K: return gemm_q4_K;
+	case ART_QTYPE_Q3_K: return gemm_q3_K;
+	case ART_QTYPE_Q5_K: return gemm_q5_K;
 	case ART_QTYPE_Q6_K: return gemm_q6_K;
 	case ART_QTYPE_Q8_0: return gemm_q8_0;
 	case ART_QTYPE_F16: return gemm_f16;
