@@ -294,43 +294,47 @@ static void q3K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 
 static void q8_0_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
 {
-	const __m256i b80 = _mm256_set1_epi8((char)0x80);
-	__m256 acc[RT][CT];
+	/* columns in pairs: one 512-bit register holds pair (r, 2p) in its low half and
+	 * (r, 2p + 1) in its high half, each half exactly k_dot_q8_0's 8 lanes */
+	const __m512i b80 = _mm512_set1_epi8((char)0x80);
+	__m512 acc[RT][CT / 2];
 	UNROLL
 	for (int r = 0; r < RT; r++)
 		UNROLL
-		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
+		for (int p = 0; p < CT / 2; p++) acc[r][p] = _mm512_setzero_ps();
 	for (int64_t i = 0; i < nb; i++) {
 		const art_block_q8_0 *w[RT], *x[CT];
 		UNROLL
 		for (int r = 0; r < RT; r++) w[r] = (const art_block_q8_0 *)wr[r] + i;
 		UNROLL
 		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_0 *)xc[c] + i;
-		const __m128 dyv = f16x4(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
-		const __m128 dv = f16x4(w[0]->d, w[1]->d, w[2]->d, w[3]->d);
-		float ds[CT * RT];
-		_mm512_storeu_ps(ds, outer4(dv, dyv));
-		__m256i q[RT], nc[RT];
+		__m512i yz[CT / 2];
+		__m512 dyz[CT / 2];
 		UNROLL
-		for (int r = 0; r < RT; r++) {
-			q[r] = load32(w[r]->qs);
-			nc[r] = _mm256_sub_epi32(_mm256_setzero_si256(),
-						 _mm256_dpbusd_epi32(_mm256_setzero_si256(), b80, q[r]));
+		for (int p = 0; p < CT / 2; p++) {
+			yz[p] = _mm512_xor_si512(z_pair(load32(x[2 * p]->qs), load32(x[2 * p + 1]->qs)), b80);
+			dyz[p] = _mm512_insertf32x8(_mm512_set1_ps(f16s(x[2 * p]->d)), _mm256_set1_ps(f16s(x[2 * p + 1]->d)), 1);
 		}
 		UNROLL
-		for (int c = 0; c < CT; c++) {
-			const __m256i yu = _mm256_xor_si256(load32(x[c]->qs), b80);
+		for (int r = 0; r < RT; r++) {
+			const __m512i q = _mm512_broadcast_i64x4(load32(w[r]->qs));
+			const __m512i nc = _mm512_sub_epi32(_mm512_setzero_si512(),
+							    _mm512_dpbusd_epi32(_mm512_setzero_si512(), b80, q));
+			const __m512 dx = _mm512_set1_ps(f16s(w[r]->d));
 			UNROLL
-			for (int r = 0; r < RT; r++) {
-				const __m256i p = _mm256_dpbusd_epi32(nc[r], yu, q[r]);
-				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(ds[c * RT + r]), _mm256_cvtepi32_ps(p), acc[r][c]);
+			for (int p = 0; p < CT / 2; p++) {
+				const __m512i d = _mm512_dpbusd_epi32(nc, yz[p], q);
+				acc[r][p] = _mm512_fmadd_ps(_mm512_mul_ps(dx, dyz[p]), _mm512_cvtepi32_ps(d), acc[r][p]);
 			}
 		}
 	}
 	UNROLL
-	for (int c = 0; c < CT; c++)
+	for (int p = 0; p < CT / 2; p++)
 		UNROLL
-		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
+		for (int r = 0; r < RT; r++) {
+			out[2 * p * RT + r] = hsum_ps8(_mm512_castps512_ps256(acc[r][p]));
+			out[(2 * p + 1) * RT + r] = hsum_ps8(_mm512_extractf32x8_ps(acc[r][p], 1));
+		}
 }
 
 /* ---- F16 x F16 ------------------------------------------------------------------------------
