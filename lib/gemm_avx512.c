@@ -288,53 +288,151 @@ static void q3K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 	k36_tile(nb, wr, xc, out, 1);
 }
 
-/* ---- Q8_0 x Q8_0 --------------------------------------------------------------------------
- * Per block: dpbusd(-128·Σx, y ^ 0x80, x) = the exact dot_ss lanes; fma by dx·dy into the
- * pair's 8-lane accumulator, blocks in order (k_dot_q8_0). */
+/* ---- 32-blocks with an 8-lane float accumulator: Q8_0, Q5_0 (x Q8_0), Q4_1, Q5_1 (x Q8_1) ----
+ * Columns in pairs: one 512-bit register holds pair (r, 2p) in its low half and (r, 2p + 1)
+ * in its high half, each half exactly the vec_dot's 8 lanes: per block
+ * acc = fma(dx·dy, (float)lanes, acc) (k_dot_q8_0 / _q5_0 / _q4_1 / _q5_1), and for
+ * Q4_1/Q5_1 summ = fmaf(m, s, summ) per block, added after the lanes' sum.
+ * Signed quants (Q8_0, Q5_0): dpbusd(-128·Σq, y ^ 0x80, q) = Σ y·q exactly;
+ * unsigned ones (Q4_1, Q5_1): dpbusd(0, q, y). */
 
-static void q8_0_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+/* One block's 32 quants of weight type t, in element order. */
+static inline __m256i legacy_quants(const char *blk, uint32_t t)
 {
-	/* columns in pairs: one 512-bit register holds pair (r, 2p) in its low half and
-	 * (r, 2p + 1) in its high half, each half exactly k_dot_q8_0's 8 lanes */
+	switch (t) {
+	case ART_QTYPE_Q8_0: return load32(((const art_block_q8_0 *)blk)->qs);
+	case ART_QTYPE_Q5_0: return q5_0_signed((const art_block_q5_0 *)blk);
+	case ART_QTYPE_Q4_0: return _mm256_sub_epi8(nibbles32(((const art_block_q4_0 *)blk)->qs), _mm256_set1_epi8(8));
+	case ART_QTYPE_Q4_1: return nibbles32(((const art_block_q4_1 *)blk)->qs);
+	default: { /* Q5_1 */
+		const art_block_q5_1 *b = (const art_block_q5_1 *)blk;
+		return _mm256_or_si256(nibbles32(b->qs), _mm256_and_si256(bits32(b->qh), _mm256_set1_epi8(0x10)));
+	}
+	}
+}
+
+static inline __attribute__((always_inline)) void lane8_tile(int64_t nb, const char *const wr[RT],
+							      const char *const xc[CT], float out[CT * RT],
+							      const uint32_t t)
+{
+	const int with_min = t == ART_QTYPE_Q4_1 || t == ART_QTYPE_Q5_1, is_signed = !with_min;
+	const size_t bsize = art_quant_row_size(t, 32), ysize = with_min ? sizeof(art_block_q8_1) : sizeof(art_block_q8_0);
 	const __m512i b80 = _mm512_set1_epi8((char)0x80);
-	__m512 acc[RT][CT / 2];
+	__m512 acc[RT][CT / 2], summ = _mm512_setzero_ps();
 	UNROLL
 	for (int r = 0; r < RT; r++)
 		UNROLL
 		for (int p = 0; p < CT / 2; p++) acc[r][p] = _mm512_setzero_ps();
 	for (int64_t i = 0; i < nb; i++) {
-		const art_block_q8_0 *w[RT], *x[CT];
+		const char *w[RT], *x[CT];
 		UNROLL
-		for (int r = 0; r < RT; r++) w[r] = (const art_block_q8_0 *)wr[r] + i;
+		for (int r = 0; r < RT; r++) w[r] = wr[r] + (size_t)i * bsize;
 		UNROLL
-		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_0 *)xc[c] + i;
+		for (int c = 0; c < CT; c++) x[c] = xc[c] + (size_t)i * ysize;
+		/* Q8_0 and Q8_1 both start with d; Q8_1's qs follow d and s */
+		const size_t yq = with_min ? offsetof(art_block_q8_1, qs) : offsetof(art_block_q8_0, qs);
 		__m512i yz[CT / 2];
 		__m512 dyz[CT / 2];
 		UNROLL
 		for (int p = 0; p < CT / 2; p++) {
-			yz[p] = _mm512_xor_si512(z_pair(load32(x[2 * p]->qs), load32(x[2 * p + 1]->qs)), b80);
-			dyz[p] = _mm512_insertf32x8(_mm512_set1_ps(f16s(x[2 * p]->d)), _mm256_set1_ps(f16s(x[2 * p + 1]->d)), 1);
+			yz[p] = z_pair(load32(x[2 * p] + yq), load32(x[2 * p + 1] + yq));
+			if (is_signed) yz[p] = _mm512_xor_si512(yz[p], b80);
+			dyz[p] = _mm512_insertf32x8(_mm512_set1_ps(f16s(*(const art_f16 *)x[2 * p])),
+						    _mm256_set1_ps(f16s(*(const art_f16 *)x[2 * p + 1])), 1);
+		}
+		if (with_min) { /* both weight types start with d, m; Q8_1 with d, s */
+			const art_f16 *m[RT], *sy[CT];
+			UNROLL
+			for (int r = 0; r < RT; r++) m[r] = (const art_f16 *)w[r] + 1;
+			UNROLL
+			for (int c = 0; c < CT; c++) sy[c] = (const art_f16 *)x[c] + 1;
+			summ = _mm512_fmadd_ps(_mm512_broadcast_f32x4(f16x4(*m[0], *m[1], *m[2], *m[3])),
+					       _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
+								     _mm512_castps128_ps512(f16x4(*sy[0], *sy[1], *sy[2], *sy[3]))),
+					       summ);
 		}
 		UNROLL
 		for (int r = 0; r < RT; r++) {
-			const __m512i q = _mm512_broadcast_i64x4(load32(w[r]->qs));
-			const __m512i nc = _mm512_sub_epi32(_mm512_setzero_si512(),
-							    _mm512_dpbusd_epi32(_mm512_setzero_si512(), b80, q));
-			const __m512 dx = _mm512_set1_ps(f16s(w[r]->d));
+			const __m512i q = _mm512_broadcast_i64x4(legacy_quants(w[r], t));
+			const __m512i init = is_signed ? _mm512_sub_epi32(_mm512_setzero_si512(),
+									  _mm512_dpbusd_epi32(_mm512_setzero_si512(), b80, q))
+						       : _mm512_setzero_si512();
+			const __m512 dx = _mm512_set1_ps(f16s(*(const art_f16 *)w[r]));
 			UNROLL
 			for (int p = 0; p < CT / 2; p++) {
-				const __m512i d = _mm512_dpbusd_epi32(nc, yz[p], q);
+				const __m512i d = is_signed ? _mm512_dpbusd_epi32(init, yz[p], q) : _mm512_dpbusd_epi32(init, q, yz[p]);
 				acc[r][p] = _mm512_fmadd_ps(_mm512_mul_ps(dx, dyz[p]), _mm512_cvtepi32_ps(d), acc[r][p]);
 			}
 		}
 	}
+	float sm[CT * RT];
+	_mm512_storeu_ps(sm, summ);
 	UNROLL
 	for (int p = 0; p < CT / 2; p++)
 		UNROLL
 		for (int r = 0; r < RT; r++) {
-			out[2 * p * RT + r] = hsum_ps8(_mm512_castps512_ps256(acc[r][p]));
-			out[(2 * p + 1) * RT + r] = hsum_ps8(_mm512_extractf32x8_ps(acc[r][p], 1));
+			const float lo = hsum_ps8(_mm512_castps512_ps256(acc[r][p]));
+			const float hi = hsum_ps8(_mm512_extractf32x8_ps(acc[r][p], 1));
+			out[2 * p * RT + r] = with_min ? lo + sm[2 * p * RT + r] : lo;
+			out[(2 * p + 1) * RT + r] = with_min ? hi + sm[(2 * p + 1) * RT + r] : hi;
 		}
+}
+
+#define LANE8(name, T)                                                                                   \
+	static void name(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT]) \
+	{                                                                                                 \
+		lane8_tile(nb, wr, xc, out, T);                                                            \
+	}
+LANE8(q8_0_tile, ART_QTYPE_Q8_0)
+LANE8(q5_0_tile, ART_QTYPE_Q5_0)
+LANE8(q4_1_tile, ART_QTYPE_Q4_1)
+LANE8(q5_1_tile, ART_QTYPE_Q5_1)
+#undef LANE8
+
+/* ---- Q4_0 x Q8_0: one float per pair, acc = fmaf(block sum, dx·dy, acc) (k_dot_q4_0) -------
+ * The 16 pairs' block sums land in one register (lane c·4 + r, a transpose-add of their
+ * 8-lane partials), so the per-block float step is one 16-lane fma. */
+
+static void q4_0_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const __m512i b80 = _mm512_set1_epi8((char)0x80);
+	__m512 acc = _mm512_setzero_ps();
+	for (int64_t i = 0; i < nb; i++) {
+		const art_block_q4_0 *w[RT];
+		const art_block_q8_0 *x[CT];
+		UNROLL
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q4_0 *)wr[r] + i;
+		UNROLL
+		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_0 *)xc[c] + i;
+		__m512i yz[CT / 2];
+		UNROLL
+		for (int p = 0; p < CT / 2; p++)
+			yz[p] = _mm512_xor_si512(z_pair(load32(x[2 * p]->qs), load32(x[2 * p + 1]->qs)), b80);
+		__m512i D[CT / 2][RT]; /* D[p][r]: pair (r, 2p) low half, (r, 2p+1) high half */
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			const __m512i q = _mm512_broadcast_i64x4(legacy_quants((const char *)w[r], ART_QTYPE_Q4_0));
+			const __m512i init = _mm512_sub_epi32(_mm512_setzero_si512(),
+							      _mm512_dpbusd_epi32(_mm512_setzero_si512(), b80, q));
+			UNROLL
+			for (int p = 0; p < CT / 2; p++) D[p][r] = _mm512_dpbusd_epi32(init, yz[p], q);
+		}
+		/* per 128-bit lane L: [a, b, a, b] partials, then [a, b, c, d] sums of L's 4 lanes */
+#define T1(a, b) _mm512_add_epi32(_mm512_unpacklo_epi32(a, b), _mm512_unpackhi_epi32(a, b))
+#define T2(a, b) _mm512_add_epi32(_mm512_unpacklo_epi64(a, b), _mm512_unpackhi_epi64(a, b))
+		const __m512i u0 = T2(T1(D[0][0], D[0][1]), T1(D[0][2], D[0][3]));
+		const __m512i u1 = T2(T1(D[1][0], D[1][1]), T1(D[1][2], D[1][3]));
+#undef T1
+#undef T2
+		/* lane L of u: partial over element lanes 4L'..4L'+3 of each D; halves join L 0+1, 2+3:
+		 * result lane 4c + r with c = 2p + half */
+		const __m512i sum = _mm512_add_epi32(_mm512_shuffle_i32x4(u0, u1, _MM_SHUFFLE(2, 0, 2, 0)),
+						     _mm512_shuffle_i32x4(u0, u1, _MM_SHUFFLE(3, 1, 3, 1)));
+		const __m512 ds = outer4(f16x4(w[0]->d, w[1]->d, w[2]->d, w[3]->d),
+					 f16x4(x[0]->d, x[1]->d, x[2]->d, x[3]->d));
+		acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), ds, acc);
+	}
+	_mm512_storeu_ps(out, acc);
 }
 
 /* ---- F16 x F16 ------------------------------------------------------------------------------
@@ -405,6 +503,10 @@ GEMM(gemm_q3_K, q3K_tile, ART_QK_K)
 GEMM(gemm_q5_K, q5K_tile, ART_QK_K)
 GEMM(gemm_q6_K, q6K_tile, ART_QK_K)
 GEMM(gemm_q8_0, q8_0_tile, ART_QK8_0)
+GEMM(gemm_q4_0, q4_0_tile, ART_QK4_0)
+GEMM(gemm_q4_1, q4_1_tile, ART_QK4_1)
+GEMM(gemm_q5_0, q5_0_tile, ART_QK5_0)
+GEMM(gemm_q5_1, q5_1_tile, ART_QK5_1)
 GEMM(gemm_f16, f16_tile, 1)
 #undef GEMM
 
@@ -416,6 +518,10 @@ art_gemm_kernel_fn art_gemm_kernel_avx512(uint32_t type)
 	case ART_QTYPE_Q5_K: return gemm_q5_K;
 	case ART_QTYPE_Q6_K: return gemm_q6_K;
 	case ART_QTYPE_Q8_0: return gemm_q8_0;
+	case ART_QTYPE_Q4_0: return gemm_q4_0;
+	case ART_QTYPE_Q4_1: return gemm_q4_1;
+	case ART_QTYPE_Q5_0: return gemm_q5_0;
+	case ART_QTYPE_Q5_1: return gemm_q5_1;
 	case ART_QTYPE_F16: return gemm_f16;
 	default: return NULL;
 	}

@@ -273,11 +273,13 @@ int main(void)
 				free_problem(&p);
 			}
 		}
-		T_DIAG("%s: tiled kernels for %s%s%s%s%s%s%s%s", art_simd_name((enum art_simd)path),
-		       art_gemm_accelerated(ART_QTYPE_Q4_K) ? "q4_K " : "", art_gemm_accelerated(ART_QTYPE_Q6_K) ? "q6_K " : "",
-		       art_gemm_accelerated(ART_QTYPE_Q8_0) ? "q8_0 " : "", art_gemm_accelerated(ART_QTYPE_F16) ? "f16 " : "",
-		       art_gemm_accelerated(ART_QTYPE_Q5_K) ? "q5_K " : "", art_gemm_accelerated(ART_QTYPE_Q3_K) ? "q3_K " : "",
-		       art_gemm_accelerated(ART_QTYPE_Q2_K) ? "q2_K " : "", art_gemm_accelerated(ART_QTYPE_BF16) ? "bf16 " : "");
+		char list[256] = "";
+		for (int ti = 0; ti < NTYPES; ti++)
+			if (art_gemm_accelerated((uint32_t)weight_types[ti])) {
+				strcat(list, " ");
+				strcat(list, art_quant_traits((uint32_t)weight_types[ti])->name);
+			}
+		T_DIAG("%s: tiled kernels for:%s", art_simd_name((enum art_simd)path), *list ? list : " none");
 	}
 	return T_DONE();
 }
