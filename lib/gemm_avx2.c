@@ -197,45 +197,131 @@ static void q3K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 	k36_tile(nb, wr, xc, out, 1);
 }
 
-/* ---- Q8_0 x Q8_0: k_dot_q8_0 per pair (|x| once per row, y's sign per pair) ----------------- */
+/* ---- 32-blocks with an 8-lane float accumulator: Q8_0, Q5_0 (x Q8_0), Q4_1, Q5_1 (x Q8_1) ----
+ * Per pair and block: lanes = dot_ss(q, y) (signed quants: |q| once per row, y's sign per
+ * pair) or dot_us(q, y) (unsigned), acc = fma(dx·dy, (float)lanes, acc), and for Q4_1/Q5_1
+ * summ = fmaf(m, s, summ), added after the lanes' sum: k_dot_q8_0 / _q5_0 / _q4_1 / _q5_1. */
 
-static void q8_0_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+/* One block's 32 quants of weight type t, in element order. */
+static inline __m256i legacy_quants(const char *blk, uint32_t t)
 {
+	switch (t) {
+	case ART_QTYPE_Q8_0: return load32(((const art_block_q8_0 *)blk)->qs);
+	case ART_QTYPE_Q5_0: return q5_0_signed((const art_block_q5_0 *)blk);
+	case ART_QTYPE_Q4_0: return _mm256_sub_epi8(nibbles32(((const art_block_q4_0 *)blk)->qs), _mm256_set1_epi8(8));
+	case ART_QTYPE_Q4_1: return nibbles32(((const art_block_q4_1 *)blk)->qs);
+	default: { /* Q5_1 */
+		const art_block_q5_1 *b = (const art_block_q5_1 *)blk;
+		return _mm256_or_si256(nibbles32(b->qs), _mm256_and_si256(bits32(b->qh), _mm256_set1_epi8(0x10)));
+	}
+	}
+}
+
+static inline __attribute__((always_inline)) void lane8_tile(int64_t nb, const char *const wr[RT],
+							      const char *const xc[CT], float out[CT * RT],
+							      const uint32_t t)
+{
+	const int with_min = t == ART_QTYPE_Q4_1 || t == ART_QTYPE_Q5_1, is_signed = !with_min;
+	const size_t bsize = art_quant_row_size(t, 32), ysize = with_min ? sizeof(art_block_q8_1) : sizeof(art_block_q8_0);
+	const size_t yq = with_min ? offsetof(art_block_q8_1, qs) : offsetof(art_block_q8_0, qs);
 	const __m256i ones = _mm256_set1_epi16(1);
 	__m256 acc[RT][CT];
+	float summ[RT][CT];
 	UNROLL
 	for (int r = 0; r < RT; r++)
 		UNROLL
-		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
+		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps(), summ[r][c] = 0;
 	for (int64_t i = 0; i < nb; i++) {
-		const art_block_q8_0 *w[RT], *x[CT];
+		const char *w[RT], *x[CT];
 		UNROLL
-		for (int r = 0; r < RT; r++) w[r] = (const art_block_q8_0 *)wr[r] + i;
+		for (int r = 0; r < RT; r++) w[r] = wr[r] + (size_t)i * bsize;
 		UNROLL
-		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_0 *)xc[c] + i;
+		for (int c = 0; c < CT; c++) x[c] = xc[c] + (size_t)i * ysize;
 		__m256i q[RT], aq[RT];
 		float d[RT];
 		UNROLL
 		for (int r = 0; r < RT; r++) {
-			q[r] = load32(w[r]->qs);
-			aq[r] = _mm256_sign_epi8(q[r], q[r]);
-			d[r] = f16s(w[r]->d);
+			q[r] = legacy_quants(w[r], t);
+			aq[r] = is_signed ? _mm256_sign_epi8(q[r], q[r]) : q[r];
+			d[r] = f16s(*(const art_f16 *)w[r]); /* every weight block starts with d */
 		}
 		UNROLL
 		for (int c = 0; c < CT; c++) {
-			const __m256i yv = load32(x[c]->qs);
-			const float dy = f16s(x[c]->d);
+			const __m256i yv = load32(x[c] + yq);
+			const float dy = f16s(*(const art_f16 *)x[c]);
 			UNROLL
 			for (int r = 0; r < RT; r++) {
-				const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aq[r], _mm256_sign_epi8(yv, q[r])), ones);
+				const __m256i p = _mm256_madd_epi16(
+					_mm256_maddubs_epi16(aq[r], is_signed ? _mm256_sign_epi8(yv, q[r]) : yv), ones);
 				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(d[r] * dy), _mm256_cvtepi32_ps(p), acc[r][c]);
+				if (with_min) /* weights: d, m; Q8_1: d, s */
+					summ[r][c] = fmaf(f16s(((const art_f16 *)w[r])[1]), f16s(((const art_f16 *)x[c])[1]),
+							  summ[r][c]);
 			}
 		}
 	}
 	UNROLL
 	for (int c = 0; c < CT; c++)
 		UNROLL
-		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
+		for (int r = 0; r < RT; r++) out[c * RT + r] = with_min ? hsum_ps8(acc[r][c]) + summ[r][c] : hsum_ps8(acc[r][c]);
+}
+
+#define LANE8(name, T)                                                                                   \
+	static void name(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT]) \
+	{                                                                                                 \
+		lane8_tile(nb, wr, xc, out, T);                                                            \
+	}
+LANE8(q8_0_tile, ART_QTYPE_Q8_0)
+LANE8(q5_0_tile, ART_QTYPE_Q5_0)
+LANE8(q4_1_tile, ART_QTYPE_Q4_1)
+LANE8(q5_1_tile, ART_QTYPE_Q5_1)
+#undef LANE8
+
+/* ---- Q4_0 x Q8_0: one float per pair, acc = fmaf(block sum, dx·dy, acc) (k_dot_q4_0) -------
+ * The 8 pairs' block sums land in one register (lane c·2 + r, a transpose-add of their
+ * 8-lane dot_ss partials), so the per-block float step is one 8-lane fma. */
+
+static void q4_0_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const __m256i ones = _mm256_set1_epi16(1);
+	__m256 acc = _mm256_setzero_ps();
+	for (int64_t i = 0; i < nb; i++) {
+		const art_block_q4_0 *w[RT];
+		const art_block_q8_0 *x[CT];
+		UNROLL
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q4_0 *)wr[r] + i;
+		UNROLL
+		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_0 *)xc[c] + i;
+		__m256i q[RT], aq[RT], D[CT * RT];
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			q[r] = legacy_quants((const char *)w[r], ART_QTYPE_Q4_0);
+			aq[r] = _mm256_sign_epi8(q[r], q[r]);
+		}
+		UNROLL
+		for (int c = 0; c < CT; c++) {
+			const __m256i yv = load32(x[c]->qs);
+			UNROLL
+			for (int r = 0; r < RT; r++)
+				D[c * RT + r] = _mm256_madd_epi16(_mm256_maddubs_epi16(aq[r], _mm256_sign_epi8(yv, q[r])), ones);
+		}
+		/* per 128-bit lane: [a, b, a, b] partials, then [a, b, c, d] sums of its 4 lanes;
+		 * the two lanes added: lane k = D[k]'s total */
+#define T1(a, b) _mm256_add_epi32(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b))
+#define T2(a, b) _mm256_add_epi32(_mm256_unpacklo_epi64(a, b), _mm256_unpackhi_epi64(a, b))
+		const __m256i u0 = T2(T1(D[0], D[1]), T1(D[2], D[3]));
+		const __m256i u1 = T2(T1(D[4], D[5]), T1(D[6], D[7]));
+#undef T1
+#undef T2
+		const __m256i sum = _mm256_add_epi32(_mm256_permute2x128_si256(u0, u1, 0x20),
+						     _mm256_permute2x128_si256(u0, u1, 0x31));
+		const __m256 dw = _mm256_setr_ps(f16s(w[0]->d), f16s(w[1]->d), f16s(w[0]->d), f16s(w[1]->d),
+						 f16s(w[0]->d), f16s(w[1]->d), f16s(w[0]->d), f16s(w[1]->d));
+		const __m256 dy = _mm256_setr_ps(f16s(x[0]->d), f16s(x[0]->d), f16s(x[1]->d), f16s(x[1]->d),
+						 f16s(x[2]->d), f16s(x[2]->d), f16s(x[3]->d), f16s(x[3]->d));
+		acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, dy), acc);
+	}
+	_mm256_storeu_ps(out, acc);
 }
 
 /* ---- F16 x F16: k_dot_f16 per pair ----------------------------------------------------------
@@ -295,6 +381,10 @@ GEMM(gemm_q3_K, q3K_tile, ART_QK_K)
 GEMM(gemm_q5_K, q5K_tile, ART_QK_K)
 GEMM(gemm_q6_K, q6K_tile, ART_QK_K)
 GEMM(gemm_q8_0, q8_0_tile, ART_QK8_0)
+GEMM(gemm_q4_0, q4_0_tile, ART_QK4_0)
+GEMM(gemm_q4_1, q4_1_tile, ART_QK4_1)
+GEMM(gemm_q5_0, q5_0_tile, ART_QK5_0)
+GEMM(gemm_q5_1, q5_1_tile, ART_QK5_1)
 GEMM(gemm_f16, f16_tile, 1)
 #undef GEMM
 
@@ -306,6 +396,10 @@ art_gemm_kernel_fn art_gemm_kernel_avx2(uint32_t type)
 	case ART_QTYPE_Q5_K: return gemm_q5_K;
 	case ART_QTYPE_Q6_K: return gemm_q6_K;
 	case ART_QTYPE_Q8_0: return gemm_q8_0;
+	case ART_QTYPE_Q4_0: return gemm_q4_0;
+	case ART_QTYPE_Q4_1: return gemm_q4_1;
+	case ART_QTYPE_Q5_0: return gemm_q5_0;
+	case ART_QTYPE_Q5_1: return gemm_q5_1;
 	case ART_QTYPE_F16: return gemm_f16;
 	default: return NULL;
 	}
