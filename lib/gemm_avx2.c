@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "gemm_simd.h"
+#include "gemm_float256.h"
 #include "quant_simd.h"
 
 #define RT 2 /* rows per tile */
@@ -324,48 +325,21 @@ static void q4_0_tile(int64_t nb, const char *const wr[RT], const char *const xc
 	_mm256_storeu_ps(out, acc);
 }
 
-/* ---- F16 x F16: k_dot_f16 per pair ----------------------------------------------------------
- * Its four 8-lane chains a_k (elements 32s + 8k .. +8 of each step s) are independent: the
- * tile runs them one after another (k outermost), then reduces each pair's four with
- * reduce4_ps8, tail in double. */
+/* ---- F32, F16, BF16: k_dot_f32 / k_dot_f16 / k_dot_bf16 per pair (gemm_float256.h) ----------- */
+
+static void f32_tile(int64_t K, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	float256_tile(K, wr, xc, out, RT, CT, F256_F32);
+}
 
 static void f16_tile(int64_t K, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
 {
-	const art_f16 *w[RT], *x[CT];
-	UNROLL
-	for (int r = 0; r < RT; r++) w[r] = (const art_f16 *)wr[r];
-	UNROLL
-	for (int c = 0; c < CT; c++) x[c] = (const art_f16 *)xc[c];
-	const int64_t full = K / 32 * 32;
-	__m256 A[4][RT][CT];
-	for (int k = 0; k < 4; k++) {
-		__m256 a[RT][CT];
-		UNROLL
-		for (int r = 0; r < RT; r++)
-			UNROLL
-			for (int c = 0; c < CT; c++) a[r][c] = _mm256_setzero_ps();
-		for (int64_t i = 8 * k; i < full; i += 32) {
-			__m256 xv[RT];
-			UNROLL
-			for (int r = 0; r < RT; r++) xv[r] = ld_f16(w[r] + i);
-			UNROLL
-			for (int c = 0; c < CT; c++) {
-				const __m256 yv = ld_f16(x[c] + i);
-				UNROLL
-				for (int r = 0; r < RT; r++) a[r][c] = _mm256_fmadd_ps(xv[r], yv, a[r][c]);
-			}
-		}
-		UNROLL
-		for (int r = 0; r < RT; r++)
-			UNROLL
-			for (int c = 0; c < CT; c++) A[k][r][c] = a[r][c];
-	}
-	for (int c = 0; c < CT; c++)
-		for (int r = 0; r < RT; r++) {
-			double sum = reduce4_ps8(A[0][r][c], A[1][r][c], A[2][r][c], A[3][r][c]);
-			for (int64_t i = full; i < K; i++) sum += (double)(f16s(w[r][i]) * f16s(x[c][i]));
-			out[c * RT + r] = (float)sum;
-		}
+	float256_tile(K, wr, xc, out, RT, CT, F256_F16);
+}
+
+static void bf16_tile(int64_t K, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	float256_tile(K, wr, xc, out, RT, CT, F256_BF16);
 }
 
 /* ---- driver ---------------------------------------------------------------------------------- */
@@ -385,7 +359,9 @@ GEMM(gemm_q4_0, q4_0_tile, ART_QK4_0)
 GEMM(gemm_q4_1, q4_1_tile, ART_QK4_1)
 GEMM(gemm_q5_0, q5_0_tile, ART_QK5_0)
 GEMM(gemm_q5_1, q5_1_tile, ART_QK5_1)
+GEMM(gemm_f32, f32_tile, 1)
 GEMM(gemm_f16, f16_tile, 1)
+GEMM(gemm_bf16, bf16_tile, 1)
 #undef GEMM
 
 art_gemm_kernel_fn art_gemm_kernel_avx2(uint32_t type)
@@ -400,7 +376,9 @@ art_gemm_kernel_fn art_gemm_kernel_avx2(uint32_t type)
 	case ART_QTYPE_Q4_1: return gemm_q4_1;
 	case ART_QTYPE_Q5_0: return gemm_q5_0;
 	case ART_QTYPE_Q5_1: return gemm_q5_1;
+	case ART_QTYPE_F32: return gemm_f32;
 	case ART_QTYPE_F16: return gemm_f16;
+	case ART_QTYPE_BF16: return gemm_bf16;
 	default: return NULL;
 	}
 }

@@ -17,7 +17,9 @@
 #include <stddef.h>
 
 #include "gemm_simd.h"
+#include "gemm_float256.h"
 #include "quant_simd.h"
+#include "simd.h"
 
 #define RT 4 /* rows per tile */
 #define UNROLL _Pragma("GCC unroll 16") /* the tile loops must become straight code */
@@ -482,6 +484,24 @@ static void f16_tile(int64_t K, const char *const wr[RT], const char *const xc[C
 		}
 }
 
+/* ---- F32, BF16: the 256-bit k_dot_f32 / z_dot_bf16_dp (or k_dot_bf16 where the CPU lacks
+ * AVX512-BF16) per pair (gemm_float256.h) ------------------------------------------------------ */
+
+static void f32_tile(int64_t K, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	float256_tile(K, wr, xc, out, RT, CT, F256_F32);
+}
+
+static void bf16_tile(int64_t K, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	float256_tile(K, wr, xc, out, RT, CT, F256_BF16);
+}
+
+static void bf16dp_tile(int64_t K, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	float256_tile(K, wr, xc, out, RT, CT, F256_BF16DP);
+}
+
 /* ---- driver ---------------------------------------------------------------------------------- */
 
 typedef void (*tile_fn)(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT]);
@@ -508,6 +528,9 @@ GEMM(gemm_q4_1, q4_1_tile, ART_QK4_1)
 GEMM(gemm_q5_0, q5_0_tile, ART_QK5_0)
 GEMM(gemm_q5_1, q5_1_tile, ART_QK5_1)
 GEMM(gemm_f16, f16_tile, 1)
+GEMM(gemm_f32, f32_tile, 1)
+GEMM(gemm_bf16, bf16_tile, 1)
+GEMM(gemm_bf16dp, bf16dp_tile, 1)
 #undef GEMM
 
 art_gemm_kernel_fn art_gemm_kernel_avx512(uint32_t type)
@@ -523,6 +546,11 @@ art_gemm_kernel_fn art_gemm_kernel_avx512(uint32_t type)
 	case ART_QTYPE_Q5_0: return gemm_q5_0;
 	case ART_QTYPE_Q5_1: return gemm_q5_1;
 	case ART_QTYPE_F16: return gemm_f16;
+	case ART_QTYPE_F32: return gemm_f32;
+	case ART_QTYPE_BF16: /* the dot the avx512 table holds: vdpbf16ps where cpuid has it */
+		return art_simd_traits_for(ART_SIMD_AVX512, ART_QTYPE_BF16)->vec_dot == art_vec_dot_bf16_avx512bf16
+			       ? gemm_bf16dp
+			       : gemm_bf16;
 	default: return NULL;
 	}
 }

@@ -10,6 +10,7 @@
  *     outside [r0, r1) are left untouched;
  *   - art_gemm_ref likewise;
  *   - a column's result does not change with n (each column alone, n = 1, vs all at once);
+ *   - float types also at K = 333 and 100 (tails past the vec_dots' full steps);
  *   - the path's kernel table is called directly too (the art_gemm dispatch sends n = 1 to
  *     vec_dot, the kernels must also be right for n = 1).
  * The comparison itself is checked to catch a one-ulp perturbation.
@@ -265,10 +266,12 @@ int main(void)
 					free_problem(&p);
 				}
 			}
-			/* a float type's row need not be a multiple of 32: the tails */
-			if (!art_quant_traits_ref((uint32_t)type)->is_quantized) {
+			/* a float type's row need not be a multiple of 32: the tails (BF16's 16-steps
+			 * after the last 64-step at K = 100) */
+			static const int64_t oddK[] = {333, 100};
+			for (size_t ki = 0; ki < 2 && !art_quant_traits_ref((uint32_t)type)->is_quantized; ki++) {
 				problem p;
-				make_problem(&p, type, 333, 9, 13, 0);
+				make_problem(&p, type, oddK[ki], 9, 13, 0);
 				check_problem(&p, (enum art_simd)path, "odd K");
 				free_problem(&p);
 			}
