@@ -198,6 +198,73 @@ static void q3K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 	k36_tile(nb, wr, xc, out, 1);
 }
 
+/* ---- Q2_K x Q8_K: k_dot_q2_K per pair ------------------------------------------------------- */
+
+static void q2K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const __m256i three = _mm256_set1_epi8(3);
+	const __m128i lo4 = _mm_set1_epi8(0x0f);
+	__m256 acc[RT][CT];
+	UNROLL
+	for (int r = 0; r < RT; r++)
+		UNROLL
+		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
+	for (int64_t i = 0; i < nb; i++) {
+		const art_block_q2_K *w[RT];
+		const art_block_q8_K *x[CT];
+		UNROLL
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q2_K *)wr[r] + i;
+		UNROLL
+		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
+		__m128i sc8[RT];
+		__m256i mn16[RT];
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			const __m128i raw = _mm_loadu_si128((const __m128i *)w[r]->scales);
+			sc8[r] = _mm_and_si128(raw, lo4);
+			mn16[r] = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(raw, 4), lo4));
+		}
+		__m256i sumi[RT][CT];
+		UNROLL
+		for (int r = 0; r < RT; r++)
+			UNROLL
+			for (int c = 0; c < CT; c++) sumi[r][c] = _mm256_setzero_si256();
+		UNROLL
+		for (int h = 0; h < 2; h++)
+			UNROLL
+			for (int k = 0; k < 4; k++) {
+				__m256i u[RT], sp[RT];
+				UNROLL
+				for (int r = 0; r < RT; r++) {
+					u[r] = _mm256_and_si256(_mm256_srli_epi16(load32(w[r]->qs + 32 * h), 2 * k), three);
+					sp[r] = scale_pair(sc8[r], 4 * h + k);
+				}
+				UNROLL
+				for (int c = 0; c < CT; c++) {
+					const __m256i yv = load32(x[c]->qs + 128 * h + 32 * k);
+					UNROLL
+					for (int r = 0; r < RT; r++)
+						sumi[r][c] = _mm256_add_epi32(sumi[r][c],
+									      _mm256_madd_epi16(_mm256_maddubs_epi16(u[r], yv), sp[r]));
+				}
+			}
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			const float d = f16s(w[r]->d), dmin = f16s(w[r]->dmin);
+			UNROLL
+			for (int c = 0; c < CT; c++) {
+				const __m256i msum = _mm256_madd_epi16(load32(x[c]->bsums), mn16[r]);
+				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(-x[c]->d * dmin), _mm256_cvtepi32_ps(msum), acc[r][c]);
+				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(x[c]->d * d), _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
+			}
+		}
+	}
+	UNROLL
+	for (int c = 0; c < CT; c++)
+		UNROLL
+		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
+}
+
 /* ---- 32-blocks with an 8-lane float accumulator: Q8_0, Q5_0 (x Q8_0), Q4_1, Q5_1 (x Q8_1) ----
  * Per pair and block: lanes = dot_ss(q, y) (signed quants: |q| once per row, y's sign per
  * pair) or dot_us(q, y) (unsigned), acc = fma(dx·dy, (float)lanes, acc), and for Q4_1/Q5_1
@@ -351,6 +418,7 @@ static void bf16_tile(int64_t K, const char *const wr[RT], const char *const xc[
 		art_gemm_tiles(RT, CT, tile, K / (blck), W, row_size, r0, r1, X, x_stride, n, Y, ldy);     \
 	}
 GEMM(gemm_q4_K, q4K_tile, ART_QK_K)
+GEMM(gemm_q2_K, q2K_tile, ART_QK_K)
 GEMM(gemm_q3_K, q3K_tile, ART_QK_K)
 GEMM(gemm_q5_K, q5K_tile, ART_QK_K)
 GEMM(gemm_q6_K, q6K_tile, ART_QK_K)
@@ -368,6 +436,7 @@ art_gemm_kernel_fn art_gemm_kernel_avx2(uint32_t type)
 {
 	switch (type) {
 	case ART_QTYPE_Q4_K: return gemm_q4_K;
+	case ART_QTYPE_Q2_K: return gemm_q2_K;
 	case ART_QTYPE_Q3_K: return gemm_q3_K;
 	case ART_QTYPE_Q5_K: return gemm_q5_K;
 	case ART_QTYPE_Q6_K: return gemm_q6_K;

@@ -290,6 +290,87 @@ static void q3K_tile(int64_t nb, const char *const wr[RT], const char *const xc[
 	k36_tile(nb, wr, xc, out, 1);
 }
 
+/* ---- Q2_K x Q8_K ---------------------------------------------------------------------------
+ * Quarter-pair g (64 quants, sub-blocks 4g..4g+3): unsigned 2-bit q, maddubs with y,
+ * dpwssd the 4-bit scales: k_dot_q2_K's lanes after the fold; its mins term is the
+ * 8-lane madd of bsums with the 4-bit mins, and its two fmas per block in its order. */
+
+static void q2K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	const __m512i three = _mm512_set1_epi8(3);
+	const __m128i lo4 = _mm_set1_epi8(0x0f);
+	__m256 acc[RT][CT];
+	UNROLL
+	for (int r = 0; r < RT; r++)
+		UNROLL
+		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
+	for (int64_t i = 0; i < nb; i++) {
+		const art_block_q2_K *w[RT];
+		const art_block_q8_K *x[CT];
+		UNROLL
+		for (int r = 0; r < RT; r++) w[r] = (const art_block_q2_K *)wr[r] + i;
+		UNROLL
+		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
+		__m512i scz[RT];
+		__m256i mn16[RT];
+		UNROLL
+		for (int r = 0; r < RT; r++) {
+			const __m128i raw = _mm_loadu_si128((const __m128i *)w[r]->scales);
+			scz[r] = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_and_si128(raw, lo4)));
+			mn16[r] = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(raw, 4), lo4));
+		}
+		const __m128 dyv = _mm_setr_ps(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
+		float ds[CT * RT], dm[CT * RT];
+		_mm512_storeu_ps(ds, outer4(f16x4(w[0]->d, w[1]->d, w[2]->d, w[3]->d), dyv));
+		_mm512_storeu_ps(dm, outer4(f16x4(w[0]->dmin, w[1]->dmin, w[2]->dmin, w[3]->dmin),
+					    _mm_xor_ps(dyv, _mm_set1_ps(-0.0f))));
+		__m512i sumi[RT][CT];
+		UNROLL
+		for (int r = 0; r < RT; r++)
+			UNROLL
+			for (int c = 0; c < CT; c++) sumi[r][c] = _mm512_setzero_si512();
+		UNROLL
+		for (int g = 0; g < 4; g++) {
+			const int c2 = g >> 1, k0 = 2 * (g & 1);
+			const __m512i idx = _mm512_add_epi16(_mm512_set1_epi16((short)(4 * g)),
+							      _mm512_cvtepu8_epi16(_mm256_setr_epi64x(0, 0x0101010101010101ll,
+												      0x0202020202020202ll,
+												      0x0303030303030303ll)));
+			__m512i q[RT], s[RT];
+			UNROLL
+			for (int r = 0; r < RT; r++) {
+				const __m512i qs = _mm512_broadcast_i64x4(load32(w[r]->qs + 32 * c2));
+				q[r] = _mm512_and_si512(_mm512_srlv_epi16(qs, z_pair(_mm256_set1_epi16((short)(2 * k0)),
+										     _mm256_set1_epi16((short)(2 * k0 + 2)))),
+							three);
+				s[r] = _mm512_permutexvar_epi16(idx, scz[r]);
+			}
+			UNROLL
+			for (int c = 0; c < CT; c++) {
+				const __m512i yv = _mm512_loadu_si512(x[c]->qs + 64 * g);
+				UNROLL
+				for (int r = 0; r < RT; r++)
+					sumi[r][c] = _mm512_dpwssd_epi32(sumi[r][c], _mm512_maddubs_epi16(q[r], yv), s[r]);
+			}
+		}
+		UNROLL
+		for (int c = 0; c < CT; c++) {
+			const __m256i bs = load32(x[c]->bsums);
+			UNROLL
+			for (int r = 0; r < RT; r++) {
+				const __m256i msum = _mm256_madd_epi16(bs, mn16[r]);
+				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dm[c * RT + r]), _mm256_cvtepi32_ps(msum), acc[r][c]);
+				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(ds[c * RT + r]), _mm256_cvtepi32_ps(z_fold(sumi[r][c])),
+							    acc[r][c]);
+			}
+		}
+	}
+	UNROLL
+	for (int c = 0; c < CT; c++)
+		UNROLL
+		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]);
+}
+
 /* ---- 32-blocks with an 8-lane float accumulator: Q8_0, Q5_0 (x Q8_0), Q4_1, Q5_1 (x Q8_1) ----
  * Columns in pairs: one 512-bit register holds pair (r, 2p) in its low half and (r, 2p + 1)
  * in its high half, each half exactly the vec_dot's 8 lanes: per block
@@ -519,6 +600,7 @@ static void run_tiles(tile_fn tile, int64_t nb, const void *W, size_t row_size, 
 		run_tiles(tile, K / (blck), W, row_size, r0, r1, X, x_stride, n, Y, ldy);                  \
 	}
 GEMM(gemm_q4_K, q4K_tile, ART_QK_K)
+GEMM(gemm_q2_K, q2K_tile, ART_QK_K)
 GEMM(gemm_q3_K, q3K_tile, ART_QK_K)
 GEMM(gemm_q5_K, q5K_tile, ART_QK_K)
 GEMM(gemm_q6_K, q6K_tile, ART_QK_K)
@@ -537,6 +619,7 @@ art_gemm_kernel_fn art_gemm_kernel_avx512(uint32_t type)
 {
 	switch (type) {
 	case ART_QTYPE_Q4_K: return gemm_q4_K;
+	case ART_QTYPE_Q2_K: return gemm_q2_K;
 	case ART_QTYPE_Q3_K: return gemm_q3_K;
 	case ART_QTYPE_Q5_K: return gemm_q5_K;
 	case ART_QTYPE_Q6_K: return gemm_q6_K;

@@ -283,6 +283,11 @@ int main(void)
 				strcat(list, art_quant_traits((uint32_t)weight_types[ti])->name);
 			}
 		T_DIAG("%s: tiled kernels for:%s", art_simd_name((enum art_simd)path), *list ? list : " none");
+		if (path != ART_SIMD_SCALAR) { /* the SIMD paths cover every weight type */
+			int covered = 0;
+			for (int ti = 0; ti < NTYPES; ti++) covered += art_gemm_accelerated((uint32_t)weight_types[ti]);
+			T_EQ_INT(covered, NTYPES, "%s has a tiled kernel for every weight type", art_simd_name((enum art_simd)path));
+		}
 	}
 	return T_DONE();
 }
