@@ -66,6 +66,13 @@ int art_gemm_accelerated(uint32_t type)
 	return kernel_for(art_simd_path(), type) != NULL;
 }
 
+int art_gemm_tile_rows(uint32_t type)
+{
+	const enum art_simd path = art_simd_path();
+	if (!kernel_for(path, type)) return 1;
+	return path == ART_SIMD_AVX512 ? ART_GEMM_RT_AVX512 : ART_GEMM_RT_AVX2;
+}
+
 void art_gemm(uint32_t type, int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1, const void *X,
 	      size_t x_stride, int n, float *Y, size_t ldy)
 {

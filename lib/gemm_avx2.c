@@ -19,7 +19,7 @@
 #include "gemm_float256.h"
 #include "quant_simd.h"
 
-#define RT 2 /* rows per tile */
+#define RT ART_GEMM_RT_AVX2 /* rows per tile */
 #define CT 4 /* columns per tile */
 #define UNROLL _Pragma("GCC unroll 16") /* the tile loops must become straight code */
 

@@ -21,7 +21,7 @@
 #include "quant_simd.h"
 #include "simd.h"
 
-#define RT 4 /* rows per tile */
+#define RT ART_GEMM_RT_AVX512 /* rows per tile */
 #define UNROLL _Pragma("GCC unroll 16") /* the tile loops must become straight code */
 #define CT 4 /* columns per tile */
 

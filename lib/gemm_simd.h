@@ -21,6 +21,10 @@ typedef void (*art_gemm_tile_fn)(int64_t nb, const char *const *wr, const char *
 void art_gemm_tiles(int rt, int ct, art_gemm_tile_fn tile, int64_t nb, const void *W, size_t row_size,
 		    int64_t r0, int64_t r1, const void *X, size_t x_stride, int n, float *Y, size_t ldy);
 
+/* Rows per tile of each path's kernels (art_gemm_tile_rows reports them). */
+#define ART_GEMM_RT_AVX2 2
+#define ART_GEMM_RT_AVX512 4
+
 /* The path's kernel for a weight type, NULL where it has none (art_gemm then uses
  * art_gemm_ref).  Call only when art_simd_supported() says the path runs here. */
 art_gemm_kernel_fn art_gemm_kernel_avx2(uint32_t type);

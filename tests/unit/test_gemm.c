@@ -287,6 +287,10 @@ int main(void)
 			int covered = 0;
 			for (int ti = 0; ti < NTYPES; ti++) covered += art_gemm_accelerated((uint32_t)weight_types[ti]);
 			T_EQ_INT(covered, NTYPES, "%s has a tiled kernel for every weight type", art_simd_name((enum art_simd)path));
+			T_OK(art_gemm_tile_rows(ART_QTYPE_Q4_K) >= 2, "%s: tile rows %d", art_simd_name((enum art_simd)path),
+			     art_gemm_tile_rows(ART_QTYPE_Q4_K));
+		} else {
+			T_EQ_INT(art_gemm_tile_rows(ART_QTYPE_Q4_K), 1, "scalar: no tiles (1 row)");
 		}
 	}
 	return T_DONE();
