@@ -6,6 +6,8 @@
 #include "clock.h"
 #include "err.h"
 #include "model.h"
+#include "quant.h"
+#include "simd.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,8 @@
 static const char usage[] =
 	"Usage: art-bench bandwidth [OPTION]...\n"
 		   "       art-bench infer -m MODEL [OPTION]...\n"
-		   "Measure memory bandwidth, and prefill/decode speed of a GGUF model.\n"
+		   "       art-bench gemm [OPTION]...\n"
+		   "Measure memory bandwidth, prefill/decode speed of a GGUF model, and GEMM kernels.\n"
 		   "'art-bench COMMAND --help' for a command's options; see man art-bench.\n";
 
 static int json;
@@ -237,9 +240,94 @@ static int cmd_infer(int argc, char **argv)
 	art_exit(ART_EXIT_OK);
 }
 
+/* ---- gemm ---- */
+static struct {
+	const char *types, *batch, *threads, *shapes;
+	long long reps;
+} gm = {.types = "q4_K,q6_K,q8_0,f16", .batch = "1,8,32,128", .threads = "1,2",
+	.shapes = "2048x5632,5632x2048", .reps = 3};
+static const art_opt gm_opts[] = {
+	{"type", 0, ART_OPT_STR, &gm.types, 0, 0, "LIST", "weight types (default q4_K,q6_K,q8_0,f16)"},
+	{"batch", 'n', ART_OPT_STR, &gm.batch, 0, 0, "LIST", "activation columns n (default 1,8,32,128)"},
+	{"threads", 't', ART_OPT_STR, &gm.threads, 0, 0, "LIST", "thread counts (default 1,2)"},
+	{"shape", 0, ART_OPT_STR, &gm.shapes, 0, 0, "LIST", "KxROWS matrices (default 2048x5632,5632x2048)"},
+	{"reps", 'r', ART_OPT_INT, &gm.reps, 1, 1000, "N", "samples of at least 20 ms, best is reported (default 3)"},
+	{"json", 'j', ART_OPT_FLAG, &json, 0, 0, NULL, "JSON lines instead of a table"},
+	{0},
+};
+static const art_cmd gm_cmd = {"art-bench gemm", "[OPTION]...",
+			       "GMAC/s of art_gemm and of the vec_dot loop it replaces, per type, n, threads.", gm_opts,
+			       "Rows are split over OpenMP threads in explicit (ith, nth) ranges; n = 1 is the\n"
+			       "decode case, larger n prefill and batched decode."};
+
+/* Comma-separated integers in [lo, hi] → v (at most cap); the count. */
+static int parse_ints(const char *opt, const char *s, long long lo, long long hi, long long *v, int cap)
+{
+	char *list = strdup(s), *save = NULL;
+	int n = 0;
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == cap || art_parse_ll(tok, lo, hi, &v[n]) != 0)
+			art_die(ART_EXIT_USAGE, "--%s: '%s' is not a number in [%lld, %lld] (at most %d)", opt, tok, lo, hi, cap);
+		n++;
+	}
+	free(list);
+	if (!n) art_die(ART_EXIT_USAGE, "--%s: empty list", opt);
+	return n;
+}
+
+static int cmd_gemm(int argc, char **argv)
+{
+	if (art_cli_parse(&gm_cmd, argc, argv))
+		art_die(ART_EXIT_USAGE, "unexpected argument '%s'", argv[0]);
+	long long ns[32], ts[16];
+	const int nn = parse_ints("batch", gm.batch, 1, 4096, ns, 32), nt = parse_ints("threads", gm.threads, 1, 1024, ts, 16);
+	long long nmax = 1;
+	for (int i = 0; i < nn; i++) nmax = ns[i] > nmax ? ns[i] : nmax;
+	const char *path = art_simd_name(art_simd_path());
+	if (!json)
+		printf("%-6s %6s %6s %5s %4s %12s %12s %8s   (%s)\n", "type", "K", "rows", "n", "thr", "gemm GMAC/s",
+		       "loop GMAC/s", "speedup", path);
+	char *types = strdup(gm.types), *ts_save = NULL;
+	for (char *tn = strtok_r(types, ",", &ts_save); tn; tn = strtok_r(NULL, ",", &ts_save)) {
+		const int type = art_quant_type_from_name(tn);
+		if (type < 0) art_die(ART_EXIT_USAGE, "--type: unknown type '%s'", tn);
+		char *shapes = strdup(gm.shapes), *sh_save = NULL;
+		for (char *sh = strtok_r(shapes, ",", &sh_save); sh; sh = strtok_r(NULL, ",", &sh_save)) {
+			long long K, rows;
+			char *x = strchr(sh, 'x');
+			if (!x) art_die(ART_EXIT_USAGE, "--shape: '%s' is not KxROWS", sh);
+			*x = 0;
+			if (art_parse_ll(sh, 1, 1 << 20, &K) || art_parse_ll(x + 1, 1, 1 << 24, &rows))
+				art_die(ART_EXIT_USAGE, "--shape: '%s' is not KxROWS", sh);
+			art_bench_gemm *b;
+			int rc = art_bench_gemm_new(&b, (uint32_t)type, K, rows, (int)nmax);
+			if (rc == ART_ENOMEM) art_die(ART_EXIT_INTERNAL, "cannot allocate a %lldx%lld %s matrix", rows, K, tn);
+			if (rc != ART_OK) art_die(ART_EXIT_USAGE, "%s: no vec_dot, or K=%lld not a multiple of its block", tn, K);
+			for (int ni = 0; ni < nn; ni++)
+				for (int ti = 0; ti < nt; ti++) {
+					double g, l;
+					art_bench_gemm_run(b, (int)ns[ni], (int)ts[ti], (int)gm.reps, 1, &g);
+					art_bench_gemm_run(b, (int)ns[ni], (int)ts[ti], (int)gm.reps, 0, &l);
+					if (json)
+						printf("{\"bench\":\"gemm\",\"path\":\"%s\",\"type\":\"%s\",\"k\":%lld,\"rows\":%lld,\"n\":%lld,\"threads\":%lld,\"gemm_gmacs\":%.3f,\"loop_gmacs\":%.3f}\n",
+						       path, tn, K, rows, ns[ni], ts[ti], g, l);
+					else
+						printf("%-6s %6lld %6lld %5lld %4lld %12.2f %12.2f %7.2fx\n", tn, K, rows, ns[ni],
+						       ts[ti], g, l, g / l);
+					fflush(stdout);
+				}
+			art_bench_gemm_free(b);
+		}
+		free(shapes);
+	}
+	free(types);
+	art_exit(ART_EXIT_OK);
+}
+
 static const art_subcmd cmds[] = {
 	{"bandwidth", cmd_bandwidth},
 	{"infer", cmd_infer},
+	{"gemm", cmd_gemm},
 	{NULL, NULL},
 };
 

@@ -1,11 +1,16 @@
-/* gemm.c — the reference matrix-matrix product and the dispatch to SIMD kernels. */
+/* gemm.c — the reference matrix-matrix product, the tile driver and the dispatch to the
+ * SIMD kernels (gemm_avx2.c, gemm_avx512.c). */
 #include "gemm.h"
 
 #include "err.h"
+#include "gemm_simd.h"
 #include "quant.h"
+#include "simd.h"
 
 /* Rows per tile: a tile of weight rows stays in L2 while every column passes over it. */
 #define TILE_ROWS 16
+/* Columns per block of art_gemm_tiles: 64 Q8_K columns of K = 5632 are ~400 KB (L2). */
+#define COL_BLOCK 64
 
 void art_gemm_ref(uint32_t type, int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1,
 		  const void *X, size_t x_stride, int n, float *Y, size_t ldy)
@@ -22,10 +27,63 @@ void art_gemm_ref(uint32_t type, int64_t K, const void *W, size_t row_size, int6
 	}
 }
 
+void art_gemm_tiles(int rt, int ct, art_gemm_tile_fn tile, int64_t nb, const void *W, size_t row_size,
+		    int64_t r0, int64_t r1, const void *X, size_t x_stride, int n, float *Y, size_t ldy)
+{
+	ART_ASSERT(rt >= 1 && rt <= 8 && ct >= 1 && ct <= 8);
+	for (int jb = 0; jb < n; jb += COL_BLOCK) {
+		const int je = jb + COL_BLOCK < n ? jb + COL_BLOCK : n;
+		for (int64_t r = r0; r < r1; r += rt) {
+			const int nr = r1 - r < rt ? (int)(r1 - r) : rt;
+			const char *wr[8];
+			for (int k = 0; k < rt; k++)
+				wr[k] = (const char *)W + (size_t)(r + (k < nr ? k : nr - 1)) * row_size;
+			for (int j = jb; j < je; j += ct) {
+				const int nc = je - j < ct ? je - j : ct;
+				const char *xc[8];
+				float out[64];
+				for (int c = 0; c < ct; c++)
+					xc[c] = (const char *)X + (size_t)(j + (c < nc ? c : nc - 1)) * x_stride;
+				tile(nb, wr, xc, out);
+				for (int c = 0; c < nc; c++)
+					for (int k = 0; k < nr; k++) Y[(size_t)(j + c) * ldy + (size_t)(r + k)] = out[c * rt + k];
+			}
+		}
+	}
+}
+
+static art_gemm_kernel_fn kernel_for(enum art_simd path, uint32_t type)
+{
+	switch (path) {
+	case ART_SIMD_AVX2: return art_gemm_kernel_avx2(type);
+	case ART_SIMD_AVX512: return art_gemm_kernel_avx512(type);
+	default: return NULL;
+	}
+}
+
+int art_gemm_accelerated(uint32_t type)
+{
+	return kernel_for(art_simd_path(), type) != NULL;
+}
+
+int art_gemm_tile_rows(uint32_t type)
+{
+	const enum art_simd path = art_simd_path();
+	if (!kernel_for(path, type)) return 1;
+	return path == ART_SIMD_AVX512 ? ART_GEMM_RT_AVX512 : ART_GEMM_RT_AVX2;
+}
+
 void art_gemm(uint32_t type, int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1, const void *X,
 	      size_t x_stride, int n, float *Y, size_t ldy)
 {
-	art_gemm_ref(type, K, W, row_size, r0, r1, X, x_stride, n, Y, ldy);
+	/* n = 1 (decode) stays on vec_dot: a tile would only repeat the one column */
+	const art_gemm_kernel_fn k = n >= 2 ? kernel_for(art_simd_path(), type) : NULL;
+	if (!k) {
+		art_gemm_ref(type, K, W, row_size, r0, r1, X, x_stride, n, Y, ldy);
+		return;
+	}
+	ART_ASSERT(r0 <= r1 && ldy >= (size_t)r1);
+	k(K, W, row_size, r0, r1, X, x_stride, n, Y, ldy);
 }
 
 size_t art_gemm_act_size(uint32_t type, int64_t K)

@@ -34,6 +34,15 @@ void art_gemm(uint32_t type, int64_t K, const void *W, size_t row_size, int64_t 
 void art_gemm_ref(uint32_t type, int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1,
 		  const void *X, size_t x_stride, int n, float *Y, size_t ldy);
 
+/* 1 if art_gemm has a tiled kernel for type on the SIMD path in use (used for n >= 2;
+ * n = 1 and types without one run the vec_dot loop of art_gemm_ref). */
+int art_gemm_accelerated(uint32_t type);
+
+/* Rows per tile of that kernel (1 without one).  Row ranges [r0, r1) that start (and,
+ * but for the last, end) at multiples of it never split a tile; other ranges are still
+ * exact, their partial tiles just redo rows. */
+int art_gemm_tile_rows(uint32_t type);
+
 /* Bytes one activation column of K elements takes once converted for a weight of type. */
 size_t art_gemm_act_size(uint32_t type, int64_t K);
 #endif
