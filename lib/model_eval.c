@@ -53,7 +53,10 @@ static void matmul(const team *t, const art_weight *w, const float *x, size_t xs
 		quantize_rows(&q, w->type, w->ne0, x, xs);
 #pragma omp barrier
 	}
-	art_gemm(w->type, w->ne0, w->data, w->row_size, lo(t, w->ne1), hi(t, w->ne1), c->xq, c->xq_stride, n, y, ldy);
+	/* this thread's rows: whole kernel tiles, so no tile is split between threads */
+	const int64_t tr = art_gemm_tile_rows(w->type), tiles = (w->ne1 + tr - 1) / tr;
+	const int64_t r0 = lo(t, tiles) * tr, r1 = hi(t, tiles) * tr < w->ne1 ? hi(t, tiles) * tr : w->ne1;
+	art_gemm(w->type, w->ne0, w->data, w->row_size, r0, r1, c->xq, c->xq_stride, n, y, ldy);
 	if (sync) {
 #pragma omp barrier
 	}
