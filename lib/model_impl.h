@@ -82,6 +82,10 @@ void art_op_swiglu(float *y, const float *g, const float *u, int n);
 float art_op_vexpf(float x);
 /* In-place softmax of x[0..n) after scaling by scale. */
 void art_op_softmax(float *x, int n, float scale);
+/* AVX2 twins (model_ops_avx2.c), bit-identical; only where art_simd says AVX2 runs.
+ * softmax_exp: x[i] = exp(x[i] - max) and the double sum of 8-lane groups. */
+void art_op_swiglu_avx2(float *y, const float *g, const float *u, int n);
+double art_op_softmax_exp_avx2(float *x, int n, float max);
 
 static inline int art_split_lo(int64_t n, int ith, int nth) { return (int)(n * ith / nth); }
 #endif

@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "model_impl.h"
+#include "simd.h"
 
 void art_op_rmsnorm(float *y, const float *x, const float *w, int n, float eps)
 {
@@ -101,10 +102,14 @@ void art_op_softmax(float *x, int n, float scale)
 	 * llama.cpp pads the row with masked (zero-weight) entries, so every valid entry
 	 * takes the vector path */
 	double sum = 0;
-	for (int i = 0; i < n; i += 8) {
-		float v[8] = {0};
-		for (int l = 0; l < 8 && i + l < n; l++) v[l] = x[i + l] = art_op_vexpf(x[i + l] - max);
-		sum += (double)hsum8(v);
+	if (art_simd_path() != ART_SIMD_SCALAR) {
+		sum = art_op_softmax_exp_avx2(x, n, max);
+	} else {
+		for (int i = 0; i < n; i += 8) {
+			float v[8] = {0};
+			for (int l = 0; l < 8 && i + l < n; l++) v[l] = x[i + l] = art_op_vexpf(x[i + l] - max);
+			sum += (double)hsum8(v);
+		}
 	}
 	const float inv = (float)(1.0 / sum);
 	for (int i = 0; i < n; i++) x[i] *= inv;
@@ -112,6 +117,10 @@ void art_op_softmax(float *x, int n, float scale)
 
 void art_op_swiglu(float *y, const float *g, const float *u, int n)
 {
+	if (art_simd_path() != ART_SIMD_SCALAR) {
+		art_op_swiglu_avx2(y, g, u, n);
+		return;
+	}
 	const int nv = n & ~7; /* ggml's vector path; the tail uses libm expf */
 	for (int i = 0; i < n; i++) {
 		const float e = i < nv ? art_op_vexpf(-g[i]) : expf(-g[i]);
