@@ -194,6 +194,9 @@ static inline __attribute__((always_inline)) void k36_tile(int64_t nb, const cha
 		for (int r = 0; r < RT; r++) {
 			w6[r] = (const art_block_q6_K *)(wr[r] + (size_t)i * bsize);
 			w3[r] = (const art_block_q3_K *)(wr[r] + (size_t)i * bsize);
+			/* the rows come from memory once per pass: ask for block i + 16 now (a
+			 * hint; past a row's end it is harmless) */
+			for (size_t o = 0; o < bsize; o += 64) __builtin_prefetch(wr[r] + (size_t)(i + 16) * bsize + o, 0, 3);
 		}
 		UNROLL
 		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
