@@ -94,7 +94,7 @@ int art_model_ctx_open(art_model_ctx **out, const art_model *m, const art_model_
 	c->n_past = ccalloc(c, (size_t)n_seq, sizeof(int));
 	c->x = ccalloc(c, nb * d_max, sizeof(float));
 	c->xb = ccalloc(c, nb * d_max, sizeof(float));
-	c->xb2 = ccalloc(c, nb * q_dim, sizeof(float));
+	c->xb2 = ccalloc(c, nb * d_max, sizeof(float)); /* attention out (q_dim), then normed rows for logits (n_embd) */
 	c->q = ccalloc(c, nb * q_dim, sizeof(float));
 	c->k = ccalloc(c, nb * kv_dim, sizeof(float));
 	c->v = ccalloc(c, nb * kv_dim, sizeof(float));

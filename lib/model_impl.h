@@ -48,7 +48,7 @@ struct art_model_ctx {
 	int *n_past;               /* (n_seq) */
 	/* activations, one row per batch token */
 	float *x, *xb;             /* (n_batch, d_max) residual stream, normed input / scratch */
-	float *xb2;                /* (n_batch, q_dim) attention output */
+	float *xb2;                /* (n_batch, d_max): attention output (q_dim wide), then the rows asking for logits */
 	float *q, *k, *v;          /* (n_batch, q_dim), (n_batch, kv_dim) x2 */
 	float *hb, *hb2;           /* (n_batch, n_ff) */
 	void *xq;                  /* (n_batch, xq_stride) activations converted for vec_dot */
