@@ -419,7 +419,7 @@ int art_trace_spans_derive(const cJSON *env, art_trace_spans *out)
 			      !strcmp(str(err, "stage"), "art-infer");
 
 	idx = 0;
-	int chat_seen = 0, tool_seen = 0;
+	int chat_seen = 0, tool_seen = 0, prev_chat_failed = 0;
 	/* index -1 stands for a span synthesized from output / tool_results (no events) */
 	int synth_chat = !nchat && output && (str(output, "model") || str(route, "model"));
 	int nsynth_tools = ntool_ev ? 0 : cJSON_GetArraySize(tool_results);
@@ -505,9 +505,12 @@ int art_trace_spans_derive(const cJSON *env, art_trace_spans *out)
 			art_trace_attr_str(&b, "gen_ai.request.model", model);
 			art_trace_attr_str(&b, "gen_ai.conversation.id", session);
 			request_params(&b, params);
-			if (chat_seen)
+			/* a fallback is a call after a failed one; a call after a successful one is
+			 * the next turn of the agent loop (tool results going back to the model) */
+			if (chat_seen && prev_chat_failed)
 				art_trace_attr_bool(&b, "art.fallback", 1);
 			chat_seen++;
+			prev_chat_failed = etype != NULL;
 			if (!etype && env_error_infer && last_ok_chat < 0)
 				etype = str(err, "code");
 			if (produced && output) {

@@ -102,6 +102,19 @@ start_receiver() {
 	[ "$status" -eq 3 ]
 }
 
+@test "trace: a second model call after a successful one is the next agent turn, not a fallback" {
+	# req-fb without the failed first call: two chats around a tool call, both ok
+	jq -c '.id = "req-turns" | .trace.trace_id = "5bf92f3577b34da6a3ce929d0e0e4736"
+		| .events |= (map(select(.attrs.error == null)) + [{"stage": "art-infer", "name": "chat",
+			"start_us": 1795082400690000, "end_us": 1795082400700000, "attrs": {"provider": "openai", "model": "gpt-4o-mini"}}])' \
+		<(head -n 1 "$T/fb.jsonl") >"$T/turns.jsonl"
+	art-trace record <"$T/turns.jsonl" >/dev/null
+	run art-trace show req-turns --width 40
+	[ "$status" -eq 0 ]
+	[ "$(grep -cE '^  chat gpt-4o-mini ' <<<"$output")" -eq 2 ]
+	! grep -E '^  chat .* fallback' <<<"$output"
+}
+
 @test "trace: show on a request with a fallback and a tool call shows both" {
 	art-trace record <"$T/fb.jsonl" >/dev/null || true
 	run art-trace show req-fb --width 40
