@@ -418,6 +418,16 @@ static int admit(art_infer_batch *b)
 /* One decode for model m: generating sequences' next tokens, then prompt chunks. */
 static void model_step(art_infer_batch *b, bmodel *m)
 {
+	/* a prompt fed over several steps stops when its deadline passes, as a generation
+	 * that runs out of time does (finish_reason deadline, no text) */
+	const int64_t now = art_clock_now_us();
+	for (int i = 0; i < b->n_act; i++) {
+		bseq *s = b->act[i];
+		if (s->m != m || s->generating || !s->job.req.deadline_us || now < s->job.req.deadline_us) continue;
+		s->g.res.finish = ART_FINISH_DEADLINE;
+		seq_finish(b, s, ART_OK); /* takes s out of b->act */
+		i--;
+	}
 	int n = 0;
 	for (int i = 0; i < b->n_act; i++) {
 		bseq *s = b->act[i];

@@ -1,6 +1,9 @@
 /* test_infer_batch.c — the batcher's scheduling rules (slot choice, prefix reuse) and the
  * batcher itself on stories260K: every envelope finishes with the text art_infer_envelope
  * gives alone, whatever the batch size, the prefix cache and the model pool. */
+#include <unistd.h>
+
+#include "clock.h"
 #include "env.h"
 #include "err.h"
 #include "infer_batch.h"
@@ -180,6 +183,48 @@ int main(void)
 	T_OK(same, "shared preamble, batch 6: texts equal the one-at-a-time texts");
 	T_OK(cached6 >= 5 * 16, "shared preamble: the 5 later prompts reuse it (%d tokens)", cached6);
 	preamble = "";
+
+	/* a deadline that passes while a long prompt is still being fed (two chunks: the
+	 * batcher decodes at most 256 + batch tokens a step): the envelope stops there with
+	 * finish_reason deadline and no text, and does not wait for generation */
+	{
+		art_infer_batch_opts bo;
+		art_infer_batch_opts_default(&bo);
+		bo.infer.model_path = model_path;
+		bo.prefix_cache = 0;
+		bo.infer.n_ctx = 512; /* beyond stories260K's 128 trained positions: only timing matters here */
+		char err[512], when[64], *q = calloc(1, 40 * 40);
+		for (int i = 0; i < 40; i++) strcat(q, "Once upon a time there was a dog. ");
+		art_infer_batch *b = NULL;
+		T_EQ_INT(art_infer_batch_new(&b, &bo, err, sizeof err), ART_OK, "batcher for the deadline check");
+		cJSON *e = mk_env("late", q, 16, NULL);
+		art_clock_fmt(art_clock_now_us() + 1500000, when, sizeof when);
+		cJSON_AddStringToObject(e, "deadline", when);
+		cJSON *back = NULL;
+		void *tag = NULL;
+		art_infer_batch_submit(b, e, 1, NULL);
+		art_infer_batch_step(b); /* admitted, first chunk of the prompt fed */
+		const int early = art_infer_batch_next(b, &back, &tag);
+		T_OK(!early, "after one step the 401-token prompt is still being fed");
+		if (early) {
+			char *j = cJSON_PrintUnformatted(e);
+			T_DIAG("%s", strstr(j, "\"error\":{") ? strstr(j, "\"error\":{") : j);
+			free(j);
+		}
+		usleep(1700000);
+		for (int i = 0; i < 100 && art_infer_batch_busy(b); i++) art_infer_batch_step(b);
+		T_OK(art_infer_batch_next(b, &back, &tag) && back == e, "the envelope comes back once the deadline passed");
+		const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "output");
+		T_EQ_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "finish_reason")), "deadline",
+			 "finish_reason deadline");
+		T_EQ_STR(out_text(e), "", "no text: it stopped before generating");
+		art_infer_batch_stats st;
+		art_infer_batch_stats_get(b, &st);
+		T_EQ_INT((int)st.decodes, 1, "the rest of the prompt was not fed (one decode, the first chunk)");
+		cJSON_Delete(e);
+		art_infer_batch_free(b);
+		free(q);
+	}
 
 	/* routes: two envelopes name another file; one names a missing file */
 	const char *routes[NQ] = {NULL, alias, "/nonexistent/x.gguf", NULL, NULL, NULL};
