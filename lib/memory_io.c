@@ -1,6 +1,7 @@
 /* memory_io.c — ingest of documents, export and import of items as JSON lines. */
 #include "clock.h"
 #include "err.h"
+#include "file.h"
 #include "memory_stage.h"
 #include "memory_text.h"
 #include "utf8.h"
@@ -9,54 +10,6 @@
 #include <string.h>
 
 #define INGEST_BATCH 2000 /* chunks per transaction */
-
-/* Whole file (or stdin for "-") into a malloc'd NUL-terminated buffer. */
-static int slurp(const char *path, char **buf, size_t *len, char *err, size_t errsz)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	*buf = NULL;
-	*len = 0;
-	if (!f) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return ART_EIO;
-	}
-	size_t cap = 1 << 16, n = 0;
-	char *b = malloc(cap);
-	int rc = ART_OK;
-	while (b) {
-		if (cap - n < 2) {
-			char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(b, cap * 2);
-			if (!nb) {
-				free(b);
-				b = NULL;
-				break;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		size_t k = fread(b + n, 1, cap - n - 1, f);
-		n += k;
-		if (k == 0)
-			break;
-	}
-	if (!b) {
-		snprintf(err, errsz, "%s: out of memory", path);
-		rc = ART_ENOMEM;
-	} else if (ferror(f)) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		rc = ART_EIO;
-	}
-	if (f != stdin)
-		fclose(f);
-	if (rc) {
-		free(b);
-		return rc;
-	}
-	b[n] = 0;
-	*buf = b;
-	*len = n;
-	return ART_OK;
-}
 
 typedef struct {
 	const art_memory_ingest_cfg *cfg;
@@ -201,7 +154,8 @@ int art_memory_ingest_file(const art_memory_ingest_cfg *cfg, const char *path,
 	}
 	char *buf;
 	size_t len;
-	int rc = slurp(path, &buf, &len, err, errsz);
+	int rc = art_file_read(path, &buf, &len, err, errsz);
+	if (rc == ART_ENOENT) rc = ART_EIO;
 	if (rc)
 		return rc;
 	enum art_memory_format fmt = cfg->format;

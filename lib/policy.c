@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "env.h"
 #include "err.h"
+#include "file.h"
 #include "json_get.h"
 #include "policy_output.h"
 #include <errno.h>
@@ -203,32 +204,11 @@ static int load_tenant(tenant *t, const cJSON *o, char *err, size_t errsz)
 
 static int slurp_json(const char *path, cJSON **out, char *err, size_t errsz)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return ART_EIO;
-	}
-	size_t cap = 1 << 14, n = 0;
-	char *b = malloc(cap);
-	while (b) {
-		n += fread(b + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		char *nb = realloc(b, cap * 2);
-		if (!nb)
-			free(b);
-		b = nb;
-		cap *= 2;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (!b)
-		return ART_ENOMEM;
-	if (bad) {
-		free(b);
-		snprintf(err, errsz, "%s: read error", path);
-		return ART_EIO;
-	}
+	char *b;
+	size_t n;
+	int rc = art_file_read(path, &b, &n, err, errsz);
+	if (rc != ART_OK)
+		return rc == ART_ENOENT ? ART_EIO : rc;
 	*out = cJSON_ParseWithLength(b, n);
 	free(b);
 	if (!*out) {

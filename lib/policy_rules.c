@@ -2,6 +2,7 @@
  * redaction with typed placeholders and keyed hashes. */
 #include "policy_rules.h"
 #include "err.h"
+#include "file.h"
 #include "sha256.h"
 #include <ctype.h>
 #include <errno.h>
@@ -611,49 +612,13 @@ int art_policy_rules_add_pack(art_policy_rules *rs, const cJSON *pack, char *err
 	return ART_OK;
 }
 
-/* Reads a whole file into a malloc'd NUL-terminated buffer. */
-static int slurp(const char *path, char **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return ART_EIO;
-	size_t cap = 1 << 16, n = 0;
-	char *b = malloc(cap);
-	for (;;) {
-		if (!b) {
-			fclose(f);
-			return ART_ENOMEM;
-		}
-		n += fread(b + n, 1, cap - n - 1, f);
-		if (n < cap - 1)
-			break;
-		cap *= 2;
-		char *nb = realloc(b, cap);
-		if (!nb)
-			free(b);
-		b = nb;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(b);
-		return ART_EIO;
-	}
-	b[n] = 0;
-	*buf = b;
-	*len = n;
-	return ART_OK;
-}
-
 int art_policy_rules_add_file(art_policy_rules *rs, const char *path, char *err, size_t errsz)
 {
 	char *buf;
 	size_t len;
-	int rc = slurp(path, &buf, &len);
-	if (rc != ART_OK) {
-		snprintf(err, errsz, "%s: %s", path, rc == ART_EIO ? strerror(errno) : "out of memory");
-		return rc;
-	}
+	int rc = art_file_read(path, &buf, &len, err, errsz);
+	if (rc != ART_OK)
+		return rc == ART_ENOENT ? ART_EIO : rc;
 	cJSON *j = cJSON_ParseWithLength(buf, len);
 	free(buf);
 	if (!j) {

@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "env.h"
 #include "err.h"
+#include "file.h"
 #include "schema.h"
 #include <fnmatch.h>
 #include <math.h>
@@ -481,35 +482,11 @@ static int resolve_local_paths(cJSON *root, const char *path)
 int art_route_config_open(const char *path, art_route_config **out, char *err, size_t errsz)
 {
 	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errsz, "%s: cannot open: %m", path);
-		return ART_EIO;
-	}
 	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	char chunk[8192];
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return ART_ENOMEM;
-			}
-			buf = nb;
-		}
-		memcpy(buf + len, chunk, n);
-		len += n;
-	}
-	int rerr = ferror(f);
-	fclose(f);
-	if (rerr) {
-		free(buf);
-		snprintf(err, errsz, "%s: read error", path);
-		return ART_EIO;
-	}
+	size_t len = 0;
+	int frc = art_file_read(path, &buf, &len, err, errsz);
+	if (frc != ART_OK)
+		return frc == ART_ENOENT ? ART_EIO : frc;
 	const char *end = NULL;
 	cJSON *root = buf ? cJSON_ParseWithLengthOpts(buf, len, &end, 0) : NULL;
 	if (!root) {

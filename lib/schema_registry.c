@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "err.h"
+#include "file.h"
 #include "schema_int.h"
 
 typedef struct reg_ent {
@@ -110,35 +111,11 @@ int art_schema_registry_add(art_schema_registry *reg, const char *uri, const cJS
 	return rc;
 }
 
-/* a whole file into a malloc'd NUL-terminated buffer */
-static int slurp(const char *path, char **out, char *err, size_t errsz)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? ART_ENOENT : ART_EIO;
-	}
-	sch_buf b = {0};
-	char tmp[65536];
-	size_t n;
-	sch_buf_adds(&b, "");
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-		sch_buf_addn(&b, tmp, n);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad || b.oom) {
-		snprintf(err, errsz, "%s: %s", path, bad ? "read error" : "out of memory");
-		sch_buf_free(&b);
-		return bad ? ART_EIO : ART_ENOMEM;
-	}
-	*out = b.s;
-	return ART_OK;
-}
-
 int sch_read_json_file(const char *path, cJSON **out, char *err, size_t errsz)
 {
 	char *text;
-	int rc = slurp(path, &text, err, errsz);
+	size_t text_len;
+	int rc = art_file_read(path, &text, &text_len, err, errsz);
 	if (rc)
 		return rc;
 	const char *ep = NULL;

@@ -2,6 +2,7 @@
  * canonical JSON and idempotency keys (see tool.h). */
 #include "tool.h"
 #include "err.h"
+#include "file.h"
 #include "schema.h"
 #include "sha256.h"
 #include "tool_proc.h"
@@ -358,33 +359,11 @@ int art_tool_registry_from_json(art_tool_registry **out, const cJSON *doc, const
 int art_tool_registry_load(art_tool_registry **out, const char *path, char *err, size_t errsz)
 {
 	*out = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		FAIL(ART_EIO, "%s: %s", path, strerror(errno));
 	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	char chunk[65536];
-	size_t r;
-	while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (len + r + 1 > cap) {
-			cap = (len + r + 1) * 2;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return ART_ENOMEM;
-			}
-			buf = nb;
-		}
-		memcpy(buf + len, chunk, r);
-		len += r;
-	}
-	int ferr = ferror(f);
-	fclose(f);
-	if (ferr) {
-		free(buf);
-		FAIL(ART_EIO, "%s: read error", path);
-	}
+	size_t len = 0;
+	int frc = art_file_read(path, &buf, &len, err, errsz);
+	if (frc != ART_OK)
+		return frc == ART_ENOENT ? ART_EIO : frc;
 	cJSON *doc = buf ? cJSON_ParseWithLength(buf, len) : NULL;
 	free(buf);
 	if (!doc)

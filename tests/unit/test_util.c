@@ -2,6 +2,7 @@
  * writer. */
 #include "clock.h"
 #include "err.h"
+#include "file.h"
 #include "json_write.h"
 #include "rand.h"
 #include "sha256.h"
@@ -9,6 +10,9 @@
 #include "t.h"
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static void test_sha256(void)
 {
@@ -215,11 +219,37 @@ static void test_json_write(void)
 	}
 }
 
+static void test_file(void)
+{
+	char path[] = "/tmp/art-test-file-XXXXXX", err[256], *buf = NULL;
+	size_t len = 9;
+	int fd = mkstemp(path);
+	T_OK(fd >= 0, "temp file");
+	if (fd < 0) return;
+	T_EQ_INT(art_file_read(path, &buf, &len, err, sizeof err), ART_OK, "empty file reads");
+	T_OK(buf && len == 0 && buf[0] == 0, "empty file: 0 bytes, NUL-terminated");
+	free(buf);
+	/* 200,000 bytes: more than the first buffer, so it grows */
+	FILE *f = fdopen(fd, "w");
+	for (int i = 0; i < 200000; i++) fputc('a' + i % 26, f);
+	fclose(f);
+	T_EQ_INT(art_file_read(path, &buf, &len, err, sizeof err), ART_OK, "200,000-byte file reads");
+	int same = buf && len == 200000 && buf[len] == 0;
+	for (size_t i = 0; same && i < len; i++) same = buf[i] == 'a' + (int)(i % 26);
+	T_OK(same, "every byte in order, NUL after the last");
+	free(buf);
+	unlink(path);
+	T_EQ_INT(art_file_read(path, &buf, &len, err, sizeof err), ART_ENOENT, "missing file: ENOENT");
+	T_OK(buf == NULL && strstr(err, path), "the message names the file (%s)", err);
+	T_EQ_INT(art_file_read("/", &buf, &len, err, sizeof err), ART_EIO, "a directory cannot be read: EIO");
+}
+
 int main(void)
 {
 	test_sha256();
 	test_utf8();
 	test_clock();
 	test_json_write();
+	test_file();
 	return T_DONE();
 }
