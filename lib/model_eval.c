@@ -23,7 +23,12 @@ typedef struct {
 	art_model_ctx *c;
 	int n;   /* tokens in the batch */
 	int ith, nth;
+	int op;  /* matmuls this thread has entered in this pass: the index of its row counter */
 } team;
+
+/* Row chunks per thread of a matmul: enough to even out the threads' speeds, few enough
+ * that a chunk stays long (rows of whole tiles) next to the cost of one atomic add. */
+#define MM_CHUNKS_PER_THREAD 8
 
 static inline int lo(const team *t, int64_t n) { return art_split_lo(n, t->ith, t->nth); }
 static inline int hi(const team *t, int64_t n) { return art_split_lo(n, t->ith + 1, t->nth); }
@@ -42,7 +47,7 @@ static void quantize_rows(const team *t, uint32_t wt, int64_t K, const float *x,
  * barrier, so xq is never overwritten while another thread still reads it.  sync = 1 ends
  * at a barrier (y complete); 0 when the next op only reads xq, like the k after the q
  * projection. */
-static void matmul(const team *t, const art_weight *w, const float *x, size_t xs, int n, float *y, size_t ldy,
+static void matmul(team *t, const art_weight *w, const float *x, size_t xs, int n, float *y, size_t ldy,
 		   int quantize, int sync)
 {
 	art_model_ctx *c = t->c;
@@ -53,10 +58,19 @@ static void matmul(const team *t, const art_weight *w, const float *x, size_t xs
 		quantize_rows(&q, w->type, w->ne0, x, xs);
 #pragma omp barrier
 	}
-	/* this thread's rows: whole kernel tiles, so no tile is split between threads */
+	/* rows in chunks of whole kernel tiles (no tile is split between threads), handed out
+	 * first one per thread, then from this matmul's counter: a thread the memory system
+	 * serves more slowly takes fewer chunks instead of holding the team at the barrier */
 	const int64_t tr = art_gemm_tile_rows(w->type), tiles = (w->ne1 + tr - 1) / tr;
-	const int64_t r0 = lo(t, tiles) * tr, r1 = hi(t, tiles) * tr < w->ne1 ? hi(t, tiles) * tr : w->ne1;
-	art_gemm(w->type, w->ne0, w->data, w->row_size, r0, r1, c->xq, c->xq_stride, n, y, ldy);
+	int *next = c->mm_next + (size_t)ART_MM_STRIDE * (size_t)(t->op++ % c->n_mm);
+	int64_t nchunk = (int64_t)t->nth * MM_CHUNKS_PER_THREAD;
+	if (t->nth == 1 || nchunk > tiles) nchunk = t->nth == 1 ? 1 : tiles;
+	for (int64_t ch = t->ith; ch < nchunk; ch = t->nth + __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) {
+		const int64_t r0 = art_split_lo(tiles, (int)ch, (int)nchunk) * tr;
+		int64_t r1 = art_split_lo(tiles, (int)ch + 1, (int)nchunk) * tr;
+		if (r1 > w->ne1) r1 = w->ne1;
+		art_gemm(w->type, w->ne0, w->data, w->row_size, r0, r1, c->xq, c->xq_stride, n, y, ldy);
+	}
 	if (sync) {
 #pragma omp barrier
 	}
@@ -238,9 +252,10 @@ int art_model_decode(art_model_ctx *c, const art_model_batch *b)
 	c->vp = art_attn_vp_f16();
 	int nt = c->n_threads;
 	if (nt > c->n_scr) nt = c->n_scr;
+	memset(c->mm_next, 0, (size_t)c->n_mm * ART_MM_STRIDE * sizeof *c->mm_next);
 #pragma omp parallel num_threads(nt)
 	{
-		team t = {c, n, omp_get_thread_num(), omp_get_num_threads()};
+		team t = {c, n, omp_get_thread_num(), omp_get_num_threads(), 0};
 		forward(&t);
 	}
 	return ART_OK;

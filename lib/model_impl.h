@@ -39,6 +39,9 @@ typedef struct {
 	art_f16 *ph;  /* (n_ctx_pad) probabilities in F16 */
 } art_att_scratch;
 
+/* ints between two matmul counters: one cache line each */
+#define ART_MM_STRIDE 16
+
 struct art_model_ctx {
 	const art_model *m;
 	int n_ctx, n_seq, n_batch, n_threads;
@@ -62,6 +65,8 @@ struct art_model_ctx {
 	art_attn_kq_fn kq;         /* F16-cache attention dots of the SIMD path in use */
 	art_attn_vp_fn vp;
 	int n_scr;
+	int *mm_next;              /* (n_mm, ART_MM_STRIDE): per matmul of a pass, the next row chunk to hand out */
+	int n_mm;                  /* matmuls per pass (7 per layer + output) */
 	size_t bytes;              /* heap held */
 };
 
