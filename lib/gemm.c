@@ -28,7 +28,8 @@ void art_gemm_ref(uint32_t type, int64_t K, const void *W, size_t row_size, int6
 }
 
 void art_gemm_tiles(int rt, int ct, art_gemm_tile_fn tile, int64_t nb, const void *W, size_t row_size,
-		    int64_t r0, int64_t r1, const void *X, size_t x_stride, int n, float *Y, size_t ldy)
+		    int64_t r0, int64_t r1, const void *X, size_t x_stride, int n, float *Y, size_t ldy,
+		    int prefetch)
 {
 	ART_ASSERT(rt >= 1 && rt <= 8 && ct >= 1 && ct <= 8);
 	for (int jb = 0; jb < n; jb += COL_BLOCK) {
@@ -38,8 +39,15 @@ void art_gemm_tiles(int rt, int ct, art_gemm_tile_fn tile, int64_t nb, const voi
 			const char *wr[8];
 			for (int k = 0; k < rt; k++)
 				wr[k] = (const char *)W + (size_t)(r + (k < nr ? k : nr - 1)) * row_size;
+			/* the next row tile, into L2 while this one works: a share per column tile */
+			const char *next = prefetch && r + rt < r1 ? (const char *)W + (size_t)(r + rt) * row_size : NULL;
+			const size_t lines = next ? ((size_t)(r1 - r - rt < rt ? r1 - r - rt : rt) * row_size + 63) / 64 : 0;
+			const size_t per = (lines + (size_t)(je - jb + ct - 1) / ct - 1) / ((size_t)(je - jb + ct - 1) / ct);
+			size_t pl = 0;
 			for (int j = jb; j < je; j += ct) {
 				const int nc = je - j < ct ? je - j : ct;
+				for (size_t e = pl + per < lines ? pl + per : lines; pl < e; pl++)
+					__builtin_prefetch(next + pl * 64, 0, 1);
 				const char *xc[8];
 				float out[64];
 				for (int c = 0; c < ct; c++)

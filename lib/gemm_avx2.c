@@ -415,7 +415,7 @@ static void bf16_tile(int64_t K, const char *const wr[RT], const char *const xc[
 	static void name(int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1, const void *X, \
 			 size_t x_stride, int n, float *Y, size_t ldy)                                     \
 	{                                                                                                 \
-		art_gemm_tiles(RT, CT, tile, K / (blck), W, row_size, r0, r1, X, x_stride, n, Y, ldy);     \
+		art_gemm_tiles(RT, CT, tile, K / (blck), W, row_size, r0, r1, X, x_stride, n, Y, ldy, 0);     \
 	}
 GEMM(gemm_q4_K, q4K_tile, ART_QK_K)
 GEMM(gemm_q2_K, q2K_tile, ART_QK_K)

@@ -523,10 +523,30 @@ static void q4_0_tile(int64_t nb, const char *const wr[RT], const char *const xc
 
 /* ---- F16 x F16 ------------------------------------------------------------------------------
  * z_dot_f16 keeps four independent 16-lane chains a_k (elements 64s + 16k .. +16 of each
- * step s); the tile runs them one after another (k outermost), so only 16 accumulators
- * live at once, then reduces each pair's four exactly as z_dot_f16 does, tail in double. */
+ * step s), reduced as (a0 + a2) + (a1 + a3), tail in double.  Two tile shapes keep that
+ * order exactly:
+ *   f16_tile   4 rows x 4 columns, one chain per pass over K (16 accumulators); for short
+ *              rows, whose 4-row tile stays in L1 across its passes and columns;
+ *   f16_tile2  4 rows x 3 columns, chains (0, 1) then (2, 3) (24 accumulators), so each
+ *              pass reads whole 64-byte lines once: for long rows, which come from L2. */
 
 static inline __m512 z_f16(const art_f16 *p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)); }
+
+#define CT_F16L 3 /* columns of f16_tile2 */
+
+/* out[c * RT + r] from the four chains A[k][r][c] and the tail, as z_dot_f16 ends. */
+static inline __attribute__((always_inline)) void f16_finish(int64_t K, int64_t full, const art_f16 *const w[RT],
+							      const art_f16 *const x[], int ct,
+							      const __m512 A[4][RT][CT], float *out)
+{
+	for (int c = 0; c < ct; c++)
+		for (int r = 0; r < RT; r++) {
+			double sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(A[0][r][c], A[2][r][c]),
+								       _mm512_add_ps(A[1][r][c], A[3][r][c])));
+			for (int64_t i = full; i < K; i++) sum += (double)(f16s(w[r][i]) * f16s(x[c][i]));
+			out[c * RT + r] = (float)sum;
+		}
+}
 
 static void f16_tile(int64_t K, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
 {
@@ -559,13 +579,61 @@ static void f16_tile(int64_t K, const char *const wr[RT], const char *const xc[C
 			UNROLL
 			for (int c = 0; c < CT; c++) A[k][r][c] = a[r][c];
 	}
-	for (int c = 0; c < CT; c++)
-		for (int r = 0; r < RT; r++) {
-			double sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(A[0][r][c], A[2][r][c]),
-								       _mm512_add_ps(A[1][r][c], A[3][r][c])));
-			for (int64_t i = full; i < K; i++) sum += (double)(f16s(w[r][i]) * f16s(x[c][i]));
-			out[c * RT + r] = (float)sum;
+	f16_finish(K, full, w, x, CT, A, out);
+}
+
+static void f16_tile2(int64_t K, const char *const wr[RT], const char *const xc[CT_F16L], float out[CT_F16L * RT])
+{
+	const art_f16 *w[RT], *x[CT_F16L];
+	UNROLL
+	for (int r = 0; r < RT; r++) w[r] = (const art_f16 *)wr[r];
+	UNROLL
+	for (int c = 0; c < CT_F16L; c++) x[c] = (const art_f16 *)xc[c];
+	const int64_t full = K / 64 * 64;
+	__m512 A[4][RT][CT];
+	for (int p = 0; p < 2; p++) {
+		__m512 a[2][RT][CT_F16L];
+		UNROLL
+		for (int q = 0; q < 2; q++)
+			UNROLL
+			for (int r = 0; r < RT; r++)
+				UNROLL
+				for (int c = 0; c < CT_F16L; c++) a[q][r][c] = _mm512_setzero_ps();
+		for (int64_t i = 32 * p; i < full; i += 64) {
+			UNROLL
+			for (int q = 0; q < 2; q++) {
+				__m512 xv[RT];
+				UNROLL
+				for (int r = 0; r < RT; r++) xv[r] = z_f16(w[r] + i + 16 * q);
+				UNROLL
+				for (int c = 0; c < CT_F16L; c++) {
+					const __m512 yv = z_f16(x[c] + i + 16 * q);
+					UNROLL
+					for (int r = 0; r < RT; r++) a[q][r][c] = _mm512_fmadd_ps(xv[r], yv, a[q][r][c]);
+				}
+			}
 		}
+		UNROLL
+		for (int q = 0; q < 2; q++)
+			UNROLL
+			for (int r = 0; r < RT; r++)
+				UNROLL
+				for (int c = 0; c < CT_F16L; c++) A[2 * p + q][r][c] = a[q][r][c];
+	}
+	f16_finish(K, full, w, x, CT_F16L, A, out);
+}
+
+/* Rows longer than this (bytes) take f16_tile2: four of them no longer fit L1 beside the
+ * columns streaming past. */
+#define F16_SHORT_ROW 6144
+
+static void gemm_f16(int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1, const void *X,
+		     size_t x_stride, int n, float *Y, size_t ldy)
+{
+	if (row_size <= F16_SHORT_ROW)
+		art_gemm_tiles(RT, CT, (art_gemm_tile_fn)f16_tile, K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 1);
+	else
+		art_gemm_tiles(RT, CT_F16L, (art_gemm_tile_fn)f16_tile2, K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 1);
 }
 
 /* ---- F32, BF16: the 256-bit k_dot_f32 / z_dot_bf16_dp (or k_dot_bf16 where the CPU lacks
@@ -591,31 +659,30 @@ static void bf16dp_tile(int64_t K, const char *const wr[RT], const char *const x
 typedef void (*tile_fn)(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT]);
 
 static void run_tiles(tile_fn tile, int64_t nb, const void *W, size_t row_size, int64_t r0, int64_t r1,
-		      const void *X, size_t x_stride, int n, float *Y, size_t ldy)
+		      const void *X, size_t x_stride, int n, float *Y, size_t ldy, int pf)
 {
-	art_gemm_tiles(RT, CT, (art_gemm_tile_fn)tile, nb, W, row_size, r0, r1, X, x_stride, n, Y, ldy);
+	art_gemm_tiles(RT, CT, (art_gemm_tile_fn)tile, nb, W, row_size, r0, r1, X, x_stride, n, Y, ldy, pf);
 }
 
-#define GEMM(name, tile, blck)                                                                           \
+#define GEMM(name, tile, blck, pf)                                                                           \
 	static void name(int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1, const void *X, \
 			 size_t x_stride, int n, float *Y, size_t ldy)                                     \
 	{                                                                                                 \
-		run_tiles(tile, K / (blck), W, row_size, r0, r1, X, x_stride, n, Y, ldy);                  \
+		run_tiles(tile, K / (blck), W, row_size, r0, r1, X, x_stride, n, Y, ldy, pf);                  \
 	}
-GEMM(gemm_q4_K, q4K_tile, ART_QK_K)
-GEMM(gemm_q2_K, q2K_tile, ART_QK_K)
-GEMM(gemm_q3_K, q3K_tile, ART_QK_K)
-GEMM(gemm_q5_K, q5K_tile, ART_QK_K)
-GEMM(gemm_q6_K, q6K_tile, ART_QK_K)
-GEMM(gemm_q8_0, q8_0_tile, ART_QK8_0)
-GEMM(gemm_q4_0, q4_0_tile, ART_QK4_0)
-GEMM(gemm_q4_1, q4_1_tile, ART_QK4_1)
-GEMM(gemm_q5_0, q5_0_tile, ART_QK5_0)
-GEMM(gemm_q5_1, q5_1_tile, ART_QK5_1)
-GEMM(gemm_f16, f16_tile, 1)
-GEMM(gemm_f32, f32_tile, 1)
-GEMM(gemm_bf16, bf16_tile, 1)
-GEMM(gemm_bf16dp, bf16dp_tile, 1)
+GEMM(gemm_q4_K, q4K_tile, ART_QK_K, 0)
+GEMM(gemm_q2_K, q2K_tile, ART_QK_K, 0)
+GEMM(gemm_q3_K, q3K_tile, ART_QK_K, 1)
+GEMM(gemm_q5_K, q5K_tile, ART_QK_K, 0)
+GEMM(gemm_q6_K, q6K_tile, ART_QK_K, 1)
+GEMM(gemm_q8_0, q8_0_tile, ART_QK8_0, 0)
+GEMM(gemm_q4_0, q4_0_tile, ART_QK4_0, 0)
+GEMM(gemm_q4_1, q4_1_tile, ART_QK4_1, 0)
+GEMM(gemm_q5_0, q5_0_tile, ART_QK5_0, 0)
+GEMM(gemm_q5_1, q5_1_tile, ART_QK5_1, 0)
+GEMM(gemm_f32, f32_tile, 1, 1)
+GEMM(gemm_bf16, bf16_tile, 1, 1)
+GEMM(gemm_bf16dp, bf16dp_tile, 1, 1)
 #undef GEMM
 
 art_gemm_kernel_fn art_gemm_kernel_avx512(uint32_t type)

@@ -17,9 +17,13 @@ typedef void (*art_gemm_kernel_fn)(int64_t K, const void *W, size_t row_size, in
 typedef void (*art_gemm_tile_fn)(int64_t nb, const char *const *wr, const char *const *xc, float *out);
 
 /* Cover [r0, r1) x [0, n) with rt x ct tiles (rt, ct <= 8): rows outermost within blocks
- * of columns, so a tile of weight rows stays in L1 while the block's columns pass. */
+ * of columns, so a tile of weight rows stays in L1 while the block's columns pass.
+ * prefetch = 1 also asks for the next tile of rows into L2, a share with each column tile
+ * (measured per kernel: it helps those whose rows are long or slow to unpack, and costs
+ * the light Q4_K tile more than it saves). */
 void art_gemm_tiles(int rt, int ct, art_gemm_tile_fn tile, int64_t nb, const void *W, size_t row_size,
-		    int64_t r0, int64_t r1, const void *X, size_t x_stride, int n, float *Y, size_t ldy);
+		    int64_t r0, int64_t r1, const void *X, size_t x_stride, int n, float *Y, size_t ldy,
+		    int prefetch);
 
 /* Rows per tile of each path's kernels (art_gemm_tile_rows reports them). */
 #define ART_GEMM_RT_AVX2 2

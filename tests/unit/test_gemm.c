@@ -267,9 +267,10 @@ int main(void)
 				}
 			}
 			/* a float type's row need not be a multiple of 32: the tails (BF16's 16-steps
-			 * after the last 64-step at K = 100) */
-			static const int64_t oddK[] = {333, 100};
-			for (size_t ki = 0; ki < 2 && !art_quant_traits_ref((uint32_t)type)->is_quantized; ki++) {
+			 * after the last 64-step at K = 100); K = 3333 is a long row (F16's
+			 * two-pass tile on AVX-512) */
+			static const int64_t oddK[] = {333, 100, 3333};
+			for (size_t ki = 0; ki < 3 && !art_quant_traits_ref((uint32_t)type)->is_quantized; ki++) {
 				problem p;
 				make_problem(&p, type, oddK[ki], 9, 13, 0);
 				check_problem(&p, (enum art_simd)path, "odd K");
