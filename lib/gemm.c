@@ -9,8 +9,9 @@
 
 /* Rows per tile: a tile of weight rows stays in L2 while every column passes over it. */
 #define TILE_ROWS 16
-/* Columns per block of art_gemm_tiles: 64 Q8_K columns of K = 5632 are ~400 KB (L2). */
-#define COL_BLOCK 64
+/* Bytes of activation columns per block of art_gemm_tiles: the block stays in L2 while
+ * every row tile passes over it (64 Q8_K columns of K = 5632 are ~400 KB). */
+#define COL_BLOCK_BYTES (512 * 1024)
 
 void art_gemm_ref(uint32_t type, int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1,
 		  const void *X, size_t x_stride, int n, float *Y, size_t ldy)
@@ -32,8 +33,10 @@ void art_gemm_tiles(int rt, int ct, art_gemm_tile_fn tile, int64_t nb, const voi
 		    int prefetch)
 {
 	ART_ASSERT(rt >= 1 && rt <= 8 && ct >= 1 && ct <= 8);
-	for (int jb = 0; jb < n; jb += COL_BLOCK) {
-		const int je = jb + COL_BLOCK < n ? jb + COL_BLOCK : n;
+	int cb = (int)(COL_BLOCK_BYTES / x_stride) / ct * ct;
+	if (cb < ct) cb = ct;
+	for (int jb = 0; jb < n; jb += cb) {
+		const int je = jb + cb < n ? jb + cb : n;
 		for (int64_t r = r0; r < r1; r += rt) {
 			const int nr = r1 - r < rt ? (int)(r1 - r) : rt;
 			const char *wr[8];
