@@ -26,9 +26,9 @@ typedef struct {
 	int op;  /* matmuls this thread has entered in this pass: the index of its row counter */
 } team;
 
-/* Row chunks per thread of a matmul: enough to even out the threads' speeds, few enough
- * that a chunk stays long (rows of whole tiles) next to the cost of one atomic add. */
-#define MM_CHUNKS_PER_THREAD 8
+/* Row chunks per thread of a matmul: enough to even out the threads' speeds at the end,
+ * few enough that a chunk stays long (rows of whole tiles) next to one atomic add. */
+#define MM_CHUNKS_PER_THREAD 16
 
 static inline int lo(const team *t, int64_t n) { return art_split_lo(n, t->ith, t->nth); }
 static inline int hi(const team *t, int64_t n) { return art_split_lo(n, t->ith + 1, t->nth); }
@@ -58,18 +58,26 @@ static void matmul(team *t, const art_weight *w, const float *x, size_t xs, int 
 		quantize_rows(&q, w->type, w->ne0, x, xs);
 #pragma omp barrier
 	}
-	/* rows in chunks of whole kernel tiles (no tile is split between threads), handed out
-	 * first one per thread, then from this matmul's counter: a thread the memory system
-	 * serves more slowly takes fewer chunks instead of holding the team at the barrier */
+	/* rows in chunks of whole kernel tiles (no tile is split between threads).  Each thread
+	 * owns a run of consecutive chunks and takes them in order from its counter, so its
+	 * weights stream as one sequence; a thread done with its run takes the next chunks of
+	 * the others' runs from their counters, so one the memory system serves faster does
+	 * more rows instead of the team waiting at the barrier. */
 	const int64_t tr = art_gemm_tile_rows(w->type), tiles = (w->ne1 + tr - 1) / tr;
-	int *next = c->mm_next + (size_t)ART_MM_STRIDE * (size_t)(t->op++ % c->n_mm);
+	int *ctr = c->mm_next + (size_t)ART_MM_STRIDE * (size_t)c->n_scr * (size_t)(t->op++ % c->n_mm);
 	int64_t nchunk = (int64_t)t->nth * MM_CHUNKS_PER_THREAD;
-	if (t->nth == 1 || nchunk > tiles) nchunk = t->nth == 1 ? 1 : tiles;
-	for (int64_t ch = t->ith; ch < nchunk; ch = t->nth + __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) {
-		const int64_t r0 = art_split_lo(tiles, (int)ch, (int)nchunk) * tr;
-		int64_t r1 = art_split_lo(tiles, (int)ch + 1, (int)nchunk) * tr;
-		if (r1 > w->ne1) r1 = w->ne1;
-		art_gemm(w->type, w->ne0, w->data, w->row_size, r0, r1, c->xq, c->xq_stride, n, y, ldy);
+	if (nchunk > tiles) nchunk = tiles;
+	for (int k = 0; k < t->nth; k++) {
+		const int v = (t->ith + k) % t->nth;
+		const int64_t c0 = art_split_lo(nchunk, v, t->nth), c1 = art_split_lo(nchunk, v + 1, t->nth);
+		for (;;) {
+			const int64_t ch = c0 + __atomic_fetch_add(ctr + (size_t)ART_MM_STRIDE * (size_t)v, 1, __ATOMIC_RELAXED);
+			if (ch >= c1) break;
+			const int64_t r0 = art_split_lo(tiles, (int)ch, (int)nchunk) * tr;
+			int64_t r1 = art_split_lo(tiles, (int)ch + 1, (int)nchunk) * tr;
+			if (r1 > w->ne1) r1 = w->ne1;
+			art_gemm(w->type, w->ne0, w->data, w->row_size, r0, r1, c->xq, c->xq_stride, n, y, ldy);
+		}
 	}
 	if (sync) {
 #pragma omp barrier
@@ -252,7 +260,7 @@ int art_model_decode(art_model_ctx *c, const art_model_batch *b)
 	c->vp = art_attn_vp_f16();
 	int nt = c->n_threads;
 	if (nt > c->n_scr) nt = c->n_scr;
-	memset(c->mm_next, 0, (size_t)c->n_mm * ART_MM_STRIDE * sizeof *c->mm_next);
+	memset(c->mm_next, 0, (size_t)c->n_mm * (size_t)c->n_scr * ART_MM_STRIDE * sizeof *c->mm_next);
 #pragma omp parallel num_threads(nt)
 	{
 		team t = {c, n, omp_get_thread_num(), omp_get_num_threads(), 0};

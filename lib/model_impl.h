@@ -65,7 +65,7 @@ struct art_model_ctx {
 	art_attn_kq_fn kq;         /* F16-cache attention dots of the SIMD path in use */
 	art_attn_vp_fn vp;
 	int n_scr;
-	int *mm_next;              /* (n_mm, ART_MM_STRIDE): per matmul of a pass, the next row chunk to hand out */
+	int *mm_next;              /* (n_mm, n_scr, ART_MM_STRIDE): per matmul of a pass and thread, chunks taken of its run */
 	int n_mm;                  /* matmuls per pass (7 per layer + output) */
 	size_t bytes;              /* heap held */
 };
