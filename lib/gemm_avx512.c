@@ -64,12 +64,12 @@ static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const cha
 	const __m512i lo4 = _mm512_set1_epi8(0x0f);
 	const __m512i shv = z_pair(_mm256_setzero_si256(), _mm256_set1_epi16(4));
 	const __m512i ones16 = _mm512_set1_epi16(1), one8 = _mm512_set1_epi8(1);
-	__m256 acc[RT][CT];
+	__m512 acc[RT][CT / 2]; /* columns 2p, 2p + 1 of row r: vec_dot's 8 float lanes each */
 	__m512 summs = _mm512_setzero_ps();
 	UNROLL
 	for (int r = 0; r < RT; r++)
 		UNROLL
-		for (int c = 0; c < CT; c++) acc[r][c] = _mm256_setzero_ps();
+		for (int p = 0; p < CT / 2; p++) acc[r][p] = _mm512_setzero_ps();
 	for (int64_t i = 0; i < nb; i++) {
 		const art_block_q4_K *w[RT];
 		const art_block_q8_K *x[CT];
@@ -107,55 +107,71 @@ static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const cha
 		const __m512i msum = _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
 
 		const __m128 dyv = _mm_setr_ps(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
-		const __m128 dv = f16x4(w[0]->d, w[1]->d, w[2]->d, w[3]->d);
 		const __m128 dminv = f16x4(w[0]->dmin, w[1]->dmin, w[2]->dmin, w[3]->dmin);
 		/* summs = fmaf(-dy·dmin, (float)summ, summs) */
 		summs = _mm512_fmadd_ps(outer4(dminv, _mm_xor_ps(dyv, _mm_set1_ps(-0.0f))), _mm512_cvtepi32_ps(msum), summs);
-		float ds[CT * RT];
-		_mm512_storeu_ps(ds, outer4(dv, dyv));
 
-		__m512i sumi[RT][CT];
+		__m512 dyz[CT / 2];
 		UNROLL
-		for (int r = 0; r < RT; r++)
-			UNROLL
-			for (int c = 0; c < CT; c++) sumi[r][c] = _mm512_setzero_si512();
+		for (int p = 0; p < CT / 2; p++)
+			dyz[p] = _mm512_insertf32x8(_mm512_set1_ps(x[2 * p]->d), _mm256_set1_ps(x[2 * p + 1]->d), 1);
+		/* two rows at a time, so their 8 lane sums stay in registers */
 		UNROLL
-		for (int j = 0; j < 4; j++) {
-			const __m512i idx = z_pair(_mm256_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)));
-			__m512i q[RT], s[RT];
+		for (int r0 = 0; r0 < RT; r0 += 2) {
+			__m512i sumi[2][CT];
 			UNROLL
-			for (int r = 0; r < RT; r++) {
-				const uint8_t *qs = five ? ((const art_block_q5_K *)w[r])->qs : w[r]->qs;
-				const __m512i b = _mm512_broadcast_i64x4(load32(qs + 32 * j));
-				q[r] = _mm512_and_si512(_mm512_srlv_epi16(b, shv), lo4);
-				if (five) {
-					const __m512i h = _mm512_broadcast_i64x4(load32(((const art_block_q5_K *)w[r])->qh));
-					const __m512i sh = z_pair(_mm256_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)));
-					q[r] = _mm512_or_si512(q[r], _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(h, sh), one8), 4));
-				}
-				s[r] = _mm512_permutexvar_epi16(idx, scz[r]);
-			}
-			UNROLL
-			for (int c = 0; c < CT; c++) {
-				const __m512i yv = _mm512_loadu_si512(x[c]->qs + 64 * j);
+			for (int r = 0; r < 2; r++)
 				UNROLL
-				for (int r = 0; r < RT; r++)
-					sumi[r][c] = _mm512_dpwssd_epi32(sumi[r][c], _mm512_maddubs_epi16(q[r], yv), s[r]);
+				for (int c = 0; c < CT; c++) sumi[r][c] = _mm512_setzero_si512();
+			UNROLL
+			for (int j = 0; j < 4; j++) {
+				const __m512i idx = z_pair(_mm256_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)));
+				__m512i q[2], s[2];
+				UNROLL
+				for (int r = 0; r < 2; r++) {
+					const art_block_q4_K *wb = w[r0 + r];
+					const uint8_t *qs = five ? ((const art_block_q5_K *)wb)->qs : wb->qs;
+					const __m512i b = _mm512_broadcast_i64x4(load32(qs + 32 * j));
+					q[r] = _mm512_and_si512(_mm512_srlv_epi16(b, shv), lo4);
+					if (five) {
+						const __m512i h = _mm512_broadcast_i64x4(load32(((const art_block_q5_K *)wb)->qh));
+						const __m512i sh = z_pair(_mm256_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)));
+						q[r] = _mm512_or_si512(q[r], _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(h, sh), one8), 4));
+					}
+					s[r] = _mm512_permutexvar_epi16(idx, scz[r0 + r]);
+				}
+				UNROLL
+				for (int c = 0; c < CT; c++) {
+					const __m512i yv = _mm512_loadu_si512(x[c]->qs + 64 * j);
+					UNROLL
+					for (int r = 0; r < 2; r++)
+						sumi[r][c] = _mm512_dpwssd_epi32(sumi[r][c], _mm512_maddubs_epi16(q[r], yv), s[r]);
+				}
+			}
+			/* per pair: acc = fma(dy·d, (float)fold(sumi), acc), two pairs per register:
+			 * the 128-bit-lane shuffles put both pairs' halves side by side, so one add
+			 * folds both */
+			UNROLL
+			for (int r = 0; r < 2; r++) {
+				const __m512 dx = _mm512_set1_ps(f16s(w[r0 + r]->d));
+				UNROLL
+				for (int p = 0; p < CT / 2; p++) {
+					const __m512i a = sumi[r][2 * p], b = sumi[r][2 * p + 1];
+					const __m512i f = _mm512_add_epi32(_mm512_shuffle_i64x2(a, b, 0x44), _mm512_shuffle_i64x2(a, b, 0xee));
+					acc[r0 + r][p] = _mm512_fmadd_ps(_mm512_mul_ps(dyz[p], dx), _mm512_cvtepi32_ps(f), acc[r0 + r][p]);
+				}
 			}
 		}
-		UNROLL
-		for (int c = 0; c < CT; c++)
-			UNROLL
-			for (int r = 0; r < RT; r++)
-				acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(ds[c * RT + r]),
-							    _mm256_cvtepi32_ps(z_fold(sumi[r][c])), acc[r][c]);
 	}
 	float sm[CT * RT];
 	_mm512_storeu_ps(sm, summs);
 	UNROLL
-	for (int c = 0; c < CT; c++)
+	for (int p = 0; p < CT / 2; p++)
 		UNROLL
-		for (int r = 0; r < RT; r++) out[c * RT + r] = hsum_ps8(acc[r][c]) + sm[c * RT + r];
+		for (int r = 0; r < RT; r++) {
+			out[2 * p * RT + r] = hsum_ps8(_mm512_castps512_ps256(acc[r][p])) + sm[2 * p * RT + r];
+			out[(2 * p + 1) * RT + r] = hsum_ps8(_mm512_extractf32x8_ps(acc[r][p], 1)) + sm[(2 * p + 1) * RT + r];
+		}
 }
 
 static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
