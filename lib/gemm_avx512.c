@@ -78,17 +78,28 @@ static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const cha
 		UNROLL
 		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
 
-		/* row side: scales (int16, for vpermw) and mins */
+		/* row side: the 6-bit scales and mins of all four rows at once (k4_scales per
+		 * 128-bit lane: bytes 0-7 sc, 8-15 mn), widened to int16: rows 0, 1 in w01
+		 * (row 1 from word 16), rows 2, 3 in w23 */
+		const __m512i raw = _mm512_inserti32x4(
+			_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)w[0]->scales)),
+							      _mm_loadu_si128((const __m128i *)w[1]->scales), 1),
+					   _mm_loadu_si128((const __m128i *)w[2]->scales), 2),
+			_mm_loadu_si128((const __m128i *)w[3]->scales), 3);
+		const __m512i xa = _mm512_shuffle_epi8(raw, _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7)));
+		const __m512i xc8 = _mm512_shuffle_epi8(raw, _mm512_broadcast_i32x4(_mm_setr_epi8(-1, -1, -1, -1, 8, 9, 10, 11, -1, -1, -1, -1, 8, 9, 10, 11)));
+		const __m512i hi6 = _mm512_or_si512(
+			_mm512_and_si512(_mm512_srli_epi16(xa, 2), _mm512_set1_epi8(0x30)),
+			_mm512_and_si512(_mm512_srlv_epi16(xc8, _mm512_broadcast_i32x4(_mm_setr_epi16(0, 0, 0, 0, 0, 0, 4, 4))), lo4));
+		const __m512i scmn = _mm512_mask_blend_epi8(0xf0f0f0f0f0f0f0f0ull, _mm512_and_si512(xa, _mm512_set1_epi8(0x3f)), hi6);
+		const __m512i w01 = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(scmn));
+		const __m512i w23 = _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(scmn, 1));
 		__m512i scz[RT], mnz[RT];
 		UNROLL
 		for (int r = 0; r < RT; r++) {
-			uint8_t sc[8], mn[8];
-			uint64_t s8, m8;
-			k4_scales(w[r]->scales, sc, mn);
-			memcpy(&s8, sc, 8);
-			memcpy(&m8, mn, 8);
-			scz[r] = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)s8)));
-			mnz[r] = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)m8)));
+			const short o = (short)(16 * (r & 1));
+			scz[r] = r < 2 ? w01 : w23;
+			mnz[r] = _mm512_permutexvar_epi16(_mm512_broadcast_i32x4(_mm_setr_epi16(o + 8, o + 9, o + 10, o + 11, o + 12, o + 13, o + 14, o + 15)), scz[r]);
 		}
 		/* column side: bsum pair sums as int16, column c in 128-bit lane c */
 		const __m512i b01 = _mm512_madd_epi16(z_pair(load32(x[0]->bsums), load32(x[1]->bsums)), ones16);
@@ -125,7 +136,6 @@ static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const cha
 				for (int c = 0; c < CT; c++) sumi[r][c] = _mm512_setzero_si512();
 			UNROLL
 			for (int j = 0; j < 4; j++) {
-				const __m512i idx = z_pair(_mm256_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)));
 				__m512i q[2], s[2];
 				UNROLL
 				for (int r = 0; r < 2; r++) {
@@ -138,7 +148,9 @@ static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const cha
 						const __m512i sh = z_pair(_mm256_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)));
 						q[r] = _mm512_or_si512(q[r], _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(h, sh), one8), 4));
 					}
-					s[r] = _mm512_permutexvar_epi16(idx, scz[r0 + r]);
+					const short o = (short)(16 * ((r0 + r) & 1)); /* row r0 + r's words in scz */
+					s[r] = _mm512_permutexvar_epi16(z_pair(_mm256_set1_epi16((short)(o + 2 * j)), _mm256_set1_epi16((short)(o + 2 * j + 1))),
+									scz[r0 + r]);
 				}
 				UNROLL
 				for (int c = 0; c < CT; c++) {
