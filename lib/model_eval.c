@@ -33,13 +33,19 @@ typedef struct {
 static inline int lo(const team *t, int64_t n) { return art_split_lo(n, t->ith, t->nth); }
 static inline int hi(const team *t, int64_t n) { return art_split_lo(n, t->ith + 1, t->nth); }
 
+/* Bytes between the converted rows in xq for a weight of type wt, K wide: packed (64-byte
+ * aligned), so a block of prompt columns takes as little cache as it can; never more than
+ * the context's xq_stride. */
+static size_t act_stride(uint32_t wt, int64_t K) { return (art_gemm_act_size(wt, K) + 63) / 64 * 64; }
+
 /* Converts rows [0, n) of x (row stride xs floats, K wide) for a weight of type wt into
  * c->xq; this thread's share of the rows. */
 static void quantize_rows(const team *t, uint32_t wt, int64_t K, const float *x, size_t xs)
 {
 	const art_qtraits *vt = art_quant_traits(art_quant_traits(wt)->vec_dot_type);
+	const size_t qs = act_stride(wt, K);
 	for (int i = lo(t, t->n); i < hi(t, t->n); i++)
-		vt->from_float(x + (size_t)i * xs, (char *)t->c->xq + (size_t)i * t->c->xq_stride, K);
+		vt->from_float(x + (size_t)i * xs, (char *)t->c->xq + (size_t)i * qs, K);
 }
 
 /* y (n_rows, ldy) = w · x for the rows of x: whole team.  quantize = 0 reuses c->xq as
@@ -76,7 +82,7 @@ static void matmul(team *t, const art_weight *w, const float *x, size_t xs, int 
 			const int64_t r0 = art_split_lo(tiles, (int)ch, (int)nchunk) * tr;
 			int64_t r1 = art_split_lo(tiles, (int)ch + 1, (int)nchunk) * tr;
 			if (r1 > w->ne1) r1 = w->ne1;
-			art_gemm(w->type, w->ne0, w->data, w->row_size, r0, r1, c->xq, c->xq_stride, n, y, ldy);
+			art_gemm(w->type, w->ne0, w->data, w->row_size, r0, r1, c->xq, act_stride(w->type, w->ne0), n, y, ldy);
 		}
 	}
 	if (sync) {

@@ -54,7 +54,8 @@ struct art_model_ctx {
 	float *xb2;                /* (n_batch, d_max): attention output (q_dim wide), then the rows asking for logits */
 	float *q, *k, *v;          /* (n_batch, q_dim), (n_batch, kv_dim) x2 */
 	float *hb, *hb2;           /* (n_batch, n_ff) */
-	void *xq;                  /* (n_batch, xq_stride) activations converted for vec_dot */
+	void *xq;                  /* (n_batch, xq_stride) bytes: activations converted for vec_dot, rows
+	                            * packed at the stride of the matmul in progress (<= xq_stride) */
 	size_t xq_stride;          /* bytes per row of xq (largest converted row + slack) */
 	float *rope_cs, *rope_sn;  /* (n_batch, n_rot/2) cos/sin at each token's position */
 	int32_t *pos, *seq;        /* (n_batch) of the batch being evaluated */
