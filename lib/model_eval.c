@@ -1,11 +1,12 @@
 /* model_eval.c — the batched forward pass.
  *
  * One OpenMP team runs the whole pass: every op splits its work by explicit (ith, nth)
- * ranges (weight rows for the matmuls, tokens for the row-wise ops, (token, head) pairs
- * for attention) and the team meets at a barrier between ops.  Each output element is
- * computed by exactly one thread with the same function whatever the split, and the
- * matmuls go through art_gemm, whose per-pair result equals vec_dot's; so results do not
- * depend on the thread count or on which other tokens share the batch.
+ * shares (chunks of weight rows for the matmuls, tokens for the row-wise ops, (token,
+ * head) pairs dealt round-robin for attention) and the team meets at a barrier between
+ * ops.  Each output element is computed by exactly one thread with the same function
+ * whatever the split, and the matmuls go through art_gemm, whose per-pair result equals
+ * vec_dot's; so results do not depend on the thread count or on which other tokens share
+ * the batch.
  *
  * Per token the numerics are those of llama.cpp's CPU path (see model.h), including the
  * single-token attention: a prompt is evaluated as a batch, but each of its tokens sees
@@ -208,8 +209,10 @@ static void forward(team *t)
 		matmul(t, &l->wv, c->xb, d, n, c->v, kv_dim, !same_act(&l->wk, &l->wv), 1);
 		qkv_post(t, l, il);
 #pragma omp barrier
+		/* (token, head) pairs dealt round-robin: a token's cost grows with its position, so
+		 * contiguous ranges would give the last thread a prompt's most expensive tokens */
 		const int pairs = n * hp->n_head;
-		for (int p = lo(t, pairs); p < hi(t, pairs); p++) attend(c, &c->scr[t->ith], il, p / hp->n_head, p % hp->n_head);
+		for (int p = t->ith; p < pairs; p += t->nth) attend(c, &c->scr[t->ith], il, p / hp->n_head, p % hp->n_head);
 		matmul(t, &l->wo, c->xb2, q_dim, n, c->xb, d, 1, 1);
 		residual_norm(t, c->xb, l->ffn_norm);
 		/* feed-forward block; xb holds rmsnorm(x) * ffn_norm */
