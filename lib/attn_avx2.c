@@ -1,96 +1,180 @@
 /* attn_avx2.c — the AVX2 twins of attn.c's reference dots (contract in attn.h).
  *
- * kq: four positions per __m256d lane group and four groups in flight (16 positions),
- *     each lane summing its own position's products over d in order; k rows are loaded
- *     8 dims at a time, converted with F16C and transposed so one vector holds the same
- *     dim of four positions.
- * vp: the sums run over t in order for 16 dims at a time (four __m256d accumulators),
- *     so each dim's sum sees the reference's sequence of additions.
- * A product of two F16 values is exact in double, so fma(a, b, s) rounds once, exactly
- * like the reference's s + (a * b).  The zero rows past n_kv add +0.0 to sums that start
- * at +0.0 and so can never be -0.0: they change nothing and are skipped. */
+ * kq: four positions per __m256d, one accumulator per (position group, head); k rows
+ *     are loaded 8 dims at a time, converted with F16C and transposed so one vector
+ *     holds the same dim of four positions, and that vector serves every head of the
+ *     group.  Each lane sums its own (position, head) products over d in order.
+ * vp: the sums run over t in order, four dims per __m256d, one accumulator per (dims,
+ *     head); each v row's dims are converted once for every head.
+ * Up to eight accumulators are in flight (more position groups or dims when the group
+ * has fewer heads), enough independent FMA chains to hide their latency in the 16 ymm
+ * registers.  A product of two F16 values is exact in double, so fma(a, b, s) rounds
+ * once, exactly like the reference's s + (a * b).  The zero rows past n_kv add +0.0 to
+ * sums that start at +0.0 and so can never be -0.0: they change nothing and are
+ * skipped. */
 #include <immintrin.h>
 
 #include "attn.h"
 
+#define KQ_GMAX 8  /* heads per kq pass */
+#define VP_GMAX 4  /* heads per vp pass */
+#define HD_MAX 256 /* larger heads take the reference */
+#define UNROLL _Pragma("GCC unroll 8")
+
 static inline __m256 ld8(const art_f16 *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
 static inline double f16d(art_f16 h) { return (double)_cvtsh_ss(h); }
 
-/* Positions t..t+3 over all dims: 4 sums in one vector, dims 8 at a time. */
-static inline __m256d kq4(const art_f16 *k, size_t stride, const double *qd, int hd)
+/* np groups of 4 positions (at k, k + 4 stride, ...) for G heads (qd: G rows of hd):
+ * acc[p * G + h] lane j = position 4p + j, head h.  np * G <= 8. */
+static inline __attribute__((always_inline)) void kq_block(const art_f16 *k, size_t stride, const double *qd, int hd,
+							    const int np, const int G, __m256d acc[8])
 {
-	__m256d acc = _mm256_setzero_pd();
+	UNROLL
+	for (int a = 0; a < 8; a++)
+		if (a < np * G) acc[a] = _mm256_setzero_pd();
 	int d = 0;
 	for (; d + 8 <= hd; d += 8) {
-		const __m256 r0 = ld8(k + d), r1 = ld8(k + stride + d), r2 = ld8(k + 2 * stride + d),
-			     r3 = ld8(k + 3 * stride + d);
-		/* 4x8 transpose into columns c[j] = (r0[j], r1[j], r2[j], r3[j]) */
-		const __m256 a = _mm256_unpacklo_ps(r0, r1), b = _mm256_unpackhi_ps(r0, r1);
-		const __m256 c = _mm256_unpacklo_ps(r2, r3), e = _mm256_unpackhi_ps(r2, r3);
-		const __m256 c0 = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(a), _mm256_castps_pd(c)));
-		const __m256 c1 = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(a), _mm256_castps_pd(c)));
-		const __m256 c2 = _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(b), _mm256_castps_pd(e)));
-		const __m256 c3 = _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(b), _mm256_castps_pd(e)));
-		/* c0 low half = dim d+0, high half = dim d+4; c1: d+1, d+5; c2: d+2, d+6; c3: d+3, d+7 */
-		acc = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(c0)), _mm256_set1_pd(qd[d + 0]), acc);
-		acc = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(c1)), _mm256_set1_pd(qd[d + 1]), acc);
-		acc = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(c2)), _mm256_set1_pd(qd[d + 2]), acc);
-		acc = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(c3)), _mm256_set1_pd(qd[d + 3]), acc);
-		acc = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(c0, 1)), _mm256_set1_pd(qd[d + 4]), acc);
-		acc = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(c1, 1)), _mm256_set1_pd(qd[d + 5]), acc);
-		acc = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(c2, 1)), _mm256_set1_pd(qd[d + 6]), acc);
-		acc = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(c3, 1)), _mm256_set1_pd(qd[d + 7]), acc);
+		UNROLL
+		for (int p = 0; p < 4; p++) {
+			if (p >= np) continue;
+			const art_f16 *kp = k + (size_t)(4 * p) * stride + d;
+			const __m256 r0 = ld8(kp), r1 = ld8(kp + stride), r2 = ld8(kp + 2 * stride), r3 = ld8(kp + 3 * stride);
+			/* 4x8 transpose into columns c[j] = (r0[j], r1[j], r2[j], r3[j]) */
+			const __m256 a = _mm256_unpacklo_ps(r0, r1), b = _mm256_unpackhi_ps(r0, r1);
+			const __m256 c = _mm256_unpacklo_ps(r2, r3), e = _mm256_unpackhi_ps(r2, r3);
+			const __m256 cc[4] = {
+				_mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(a), _mm256_castps_pd(c))),
+				_mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(a), _mm256_castps_pd(c))),
+				_mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(b), _mm256_castps_pd(e))),
+				_mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(b), _mm256_castps_pd(e)))};
+			/* cc[i] low half = dim d+i, high half = dim d+4+i */
+			UNROLL
+			for (int j = 0; j < 8; j++) {
+				const __m256d col = _mm256_cvtps_pd(j < 4 ? _mm256_castps256_ps128(cc[j]) : _mm256_extractf128_ps(cc[j - 4], 1));
+				UNROLL
+				for (int h = 0; h < KQ_GMAX; h++)
+					if (h < G) acc[p * G + h] = _mm256_fmadd_pd(col, _mm256_set1_pd(qd[h * hd + d + j]), acc[p * G + h]);
+			}
+		}
 	}
-	for (; d < hd; d++) {
-		const __m256d kv = _mm256_set_pd(f16d(k[3 * stride + d]), f16d(k[2 * stride + d]), f16d(k[stride + d]),
-						 f16d(k[d]));
-		acc = _mm256_fmadd_pd(kv, _mm256_set1_pd(qd[d]), acc);
-	}
-	return acc;
+	for (; d < hd; d++)
+		UNROLL
+		for (int p = 0; p < 4; p++) {
+			if (p >= np) continue;
+			const art_f16 *kp = k + (size_t)(4 * p) * stride + d;
+			const __m256d kv = _mm256_set_pd(f16d(kp[3 * stride]), f16d(kp[2 * stride]), f16d(kp[stride]), f16d(kp[0]));
+			UNROLL
+			for (int h = 0; h < KQ_GMAX; h++)
+				if (h < G) acc[p * G + h] = _mm256_fmadd_pd(kv, _mm256_set1_pd(qd[h * hd + d]), acc[p * G + h]);
+		}
 }
 
-void art_attn_kq_f16_avx2(const art_f16 *k, size_t stride, int n_kv, const art_f16 *q, int hd, float *att)
+/* All positions for G heads: blocks of np groups while they last, then single groups,
+ * then the reference for the last 0..3 positions. */
+static inline __attribute__((always_inline)) void kq_run(const art_f16 *k, size_t stride, int n_kv, const art_f16 *q,
+							  const double *qd, int hd, float *att, size_t att_stride,
+							  const int G)
 {
-	double qd[512];
-	if (hd > 512) {
-		art_attn_kq_f16_ref(k, stride, n_kv, q, hd, att);
+	const int np = G == 1 ? 4 : G == 2 ? 2 : G <= 4 ? 2 : 1; /* np * G <= 8 */
+	int t = 0;
+	for (; t + 4 * np <= n_kv; t += 4 * np) {
+		__m256d acc[8];
+		kq_block(k + (size_t)t * stride, stride, qd, hd, np, G, acc);
+		UNROLL
+		for (int p = 0; p < 4; p++)
+			UNROLL
+			for (int h = 0; h < KQ_GMAX; h++)
+				if (p < np && h < G) _mm_storeu_ps(att + (size_t)h * att_stride + t + 4 * p, _mm256_cvtpd_ps(acc[p * G + h]));
+	}
+	for (; t + 4 <= n_kv; t += 4) {
+		__m256d acc[8];
+		kq_block(k + (size_t)t * stride, stride, qd, hd, 1, G, acc);
+		UNROLL
+		for (int h = 0; h < KQ_GMAX; h++)
+			if (h < G) _mm_storeu_ps(att + (size_t)h * att_stride + t, _mm256_cvtpd_ps(acc[h]));
+	}
+	if (t < n_kv)
+		art_attn_kq_f16_ref(k + (size_t)t * stride, stride, n_kv - t, q, G, hd, att + t, att_stride);
+}
+
+void art_attn_kq_f16_avx2(const art_f16 *k, size_t stride, int n_kv, const art_f16 *q, int g, int hd, float *att,
+			  size_t att_stride)
+{
+	if (hd > HD_MAX) {
+		art_attn_kq_f16_ref(k, stride, n_kv, q, g, hd, att, att_stride);
 		return;
 	}
-	for (int d = 0; d < hd; d++) qd[d] = f16d(q[d]);
-	int t = 0;
-	/* four groups at once: independent FMA chains hide the latency (the compiler
-	 * interleaves the inlined bodies) */
-	for (; t + 16 <= n_kv; t += 16) {
-		const __m256d a0 = kq4(k + (size_t)t * stride, stride, qd, hd);
-		const __m256d a1 = kq4(k + (size_t)(t + 4) * stride, stride, qd, hd);
-		const __m256d a2 = kq4(k + (size_t)(t + 8) * stride, stride, qd, hd);
-		const __m256d a3 = kq4(k + (size_t)(t + 12) * stride, stride, qd, hd);
-		_mm_storeu_ps(att + t, _mm256_cvtpd_ps(a0));
-		_mm_storeu_ps(att + t + 4, _mm256_cvtpd_ps(a1));
-		_mm_storeu_ps(att + t + 8, _mm256_cvtpd_ps(a2));
-		_mm_storeu_ps(att + t + 12, _mm256_cvtpd_ps(a3));
+	double qd[KQ_GMAX * HD_MAX];
+	for (int h0 = 0; h0 < g; h0 += KQ_GMAX) {
+		const int gc = g - h0 < KQ_GMAX ? g - h0 : KQ_GMAX;
+		const art_f16 *qh = q + (size_t)h0 * hd;
+		float *ah = att + (size_t)h0 * att_stride;
+		for (int i = 0; i < gc * hd; i++) qd[i] = f16d(qh[i]);
+		switch (gc) {
+		case 1: kq_run(k, stride, n_kv, qh, qd, hd, ah, att_stride, 1); break;
+		case 2: kq_run(k, stride, n_kv, qh, qd, hd, ah, att_stride, 2); break;
+		case 3: kq_run(k, stride, n_kv, qh, qd, hd, ah, att_stride, 3); break;
+		case 4: kq_run(k, stride, n_kv, qh, qd, hd, ah, att_stride, 4); break;
+		case 5: kq_run(k, stride, n_kv, qh, qd, hd, ah, att_stride, 5); break;
+		case 6: kq_run(k, stride, n_kv, qh, qd, hd, ah, att_stride, 6); break;
+		case 7: kq_run(k, stride, n_kv, qh, qd, hd, ah, att_stride, 7); break;
+		default: kq_run(k, stride, n_kv, qh, qd, hd, ah, att_stride, 8); break;
+		}
 	}
-	for (; t + 4 <= n_kv; t += 4) _mm_storeu_ps(att + t, _mm256_cvtpd_ps(kq4(k + (size_t)t * stride, stride, qd, hd)));
-	if (t < n_kv) art_attn_kq_f16_ref(k + (size_t)t * stride, stride, n_kv - t, q, hd, att + t);
 }
 
-void art_attn_vp_f16_avx2(const art_f16 *v, size_t stride, int n_kv, int n_pad, const art_f16 *p, int hd, float *out)
+/* G heads over dims in passes of D = 32 / G (8 for G > 2): acc[h * D/4 + i] holds dims
+ * d + 4i .. + 3 of head h; then the reference for the last hd % D dims. */
+static inline __attribute__((always_inline)) void vp_run(const art_f16 *v, size_t stride, int n_kv, int n_pad,
+							  const double *p, size_t p_stride, int hd, float *out,
+							  const int G)
 {
+	const int D = G == 1 ? 32 : G == 2 ? 16 : 8, A = D / 4;
 	int d = 0;
-	for (; d + 16 <= hd; d += 16) {
-		__m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+	for (; d + D <= hd; d += D) {
+		__m256d acc[8];
+		UNROLL
+		for (int a = 0; a < 8; a++)
+			if (a < G * A) acc[a] = _mm256_setzero_pd();
 		for (int t = 0; t < n_kv; t++) {
-			const __m256d pt = _mm256_set1_pd(f16d(p[t]));
-			const __m256 lo = ld8(v + (size_t)t * stride + d), hi = ld8(v + (size_t)t * stride + d + 8);
-			s0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(lo)), pt, s0);
-			s1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(lo, 1)), pt, s1);
-			s2 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(hi)), pt, s2);
-			s3 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(hi, 1)), pt, s3);
+			const art_f16 *row = v + (size_t)t * stride + d;
+			UNROLL
+			for (int i = 0; i < 4; i++) {
+				if (i >= D / 8) continue;
+				const __m256 x = ld8(row + 8 * i);
+				const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+				UNROLL
+				for (int h = 0; h < VP_GMAX; h++) {
+					if (h >= G) continue;
+					const __m256d pt = _mm256_set1_pd(p[(size_t)h * p_stride + t]);
+					acc[h * A + 2 * i] = _mm256_fmadd_pd(lo, pt, acc[h * A + 2 * i]);
+					acc[h * A + 2 * i + 1] = _mm256_fmadd_pd(hi, pt, acc[h * A + 2 * i + 1]);
+				}
+			}
 		}
-		_mm_storeu_ps(out + d, _mm256_cvtpd_ps(s0));
-		_mm_storeu_ps(out + d + 4, _mm256_cvtpd_ps(s1));
-		_mm_storeu_ps(out + d + 8, _mm256_cvtpd_ps(s2));
-		_mm_storeu_ps(out + d + 12, _mm256_cvtpd_ps(s3));
+		UNROLL
+		for (int h = 0; h < VP_GMAX; h++)
+			UNROLL
+			for (int i = 0; i < 8; i++)
+				if (h < G && i < A) _mm_storeu_ps(out + (size_t)h * hd + d + 4 * i, _mm256_cvtpd_ps(acc[h * A + i]));
 	}
-	if (d < hd) art_attn_vp_f16_ref(v + d, stride, n_kv, n_pad, p, hd - d, out + d);
+	if (d < hd)
+		for (int h = 0; h < G; h++)
+			art_attn_vp_f16_ref(v + d, stride, n_kv, n_pad, p + (size_t)h * p_stride, 0, 1, hd - d, out + (size_t)h * hd + d);
+}
+
+void art_attn_vp_f16_avx2(const art_f16 *v, size_t stride, int n_kv, int n_pad, const double *p, size_t p_stride,
+			  int g, int hd, float *out)
+{
+	for (int h0 = 0; h0 < g; h0 += VP_GMAX) {
+		const int gc = g - h0 < VP_GMAX ? g - h0 : VP_GMAX;
+		const double *ph = p + (size_t)h0 * p_stride;
+		float *oh = out + (size_t)h0 * hd;
+		switch (gc) {
+		case 1: vp_run(v, stride, n_kv, n_pad, ph, p_stride, hd, oh, 1); break;
+		case 2: vp_run(v, stride, n_kv, n_pad, ph, p_stride, hd, oh, 2); break;
+		case 3: vp_run(v, stride, n_kv, n_pad, ph, p_stride, hd, oh, 3); break;
+		default: vp_run(v, stride, n_kv, n_pad, ph, p_stride, hd, oh, 4); break;
+		}
+	}
 }

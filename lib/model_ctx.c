@@ -26,7 +26,7 @@ static void scratch_free(art_model_ctx *c)
 	for (int i = 0; c->scr && i < c->n_scr; i++) {
 		free(c->scr[i].att);
 		free(c->scr[i].qh);
-		free(c->scr[i].ph);
+		free(c->scr[i].pd);
 	}
 	free(c->scr);
 	c->scr = NULL;
@@ -41,11 +41,12 @@ static int scratch_alloc(art_model_ctx *c, int n)
 	scratch_free(c);
 	c->scr = s;
 	c->n_scr = n;
+	const size_t g = (size_t)(hp->n_head / hp->n_head_kv);
 	for (int i = 0; i < n; i++) {
-		s[i].att = ccalloc(c, (size_t)c->n_ctx_pad, sizeof(float));
-		s[i].qh = ccalloc(c, (size_t)hp->head_dim, sizeof(art_f16));
-		s[i].ph = ccalloc(c, (size_t)c->n_ctx_pad, sizeof(art_f16));
-		if (!s[i].att || !s[i].qh || !s[i].ph) return ART_ENOMEM;
+		s[i].att = ccalloc(c, g * (size_t)c->n_ctx_pad, sizeof(float));
+		s[i].qh = ccalloc(c, g * (size_t)hp->head_dim, sizeof(art_f16));
+		s[i].pd = ccalloc(c, g * (size_t)c->n_ctx_pad, sizeof(double));
+		if (!s[i].att || !s[i].qh || !s[i].pd) return ART_ENOMEM;
 	}
 	return ART_OK;
 }

@@ -2,7 +2,7 @@
  *
  * One OpenMP team runs the whole pass: every op splits its work by explicit (ith, nth)
  * shares (chunks of weight rows for the matmuls, tokens for the row-wise ops, (token,
- * head) pairs dealt round-robin for attention) and the team meets at a barrier between
+ * KV head) pairs dealt round-robin for attention) and the team meets at a barrier between
  * ops.  Each output element is computed by exactly one thread with the same function
  * whatever the split, and the matmuls go through art_gemm, whose per-pair result equals
  * vec_dot's; so results do not depend on the thread count or on which other tokens share
@@ -102,41 +102,49 @@ static size_t kv_ofs(const art_model_ctx *c, int il, int seq, int pos)
 	return (((size_t)il * c->n_seq + (size_t)seq) * c->n_ctx + (size_t)pos) * kv_dim;
 }
 
-/* Attention of token i's head h over its sequence's positions 0..pos (layer il) into
- * xb2.  With an F16 cache this is llama.cpp's non-flash path: the query is rounded to
- * F16 for K·q, softmax in F32, the probabilities rounded to F16 for V·p.  llama.cpp pads
- * the cache view to a multiple of 32 cells with zero weights; V·p runs over that padding
- * too. */
-static void attend(art_model_ctx *c, art_att_scratch *s, int il, int i, int h)
+/* Attention of token i's query heads that share KV head kvh (g = n_head / n_head_kv of
+ * them) over its sequence's positions 0..pos (layer il) into xb2.  With an F16 cache this
+ * is llama.cpp's non-flash path: the query is rounded to F16 for K·q, softmax in F32, the
+ * probabilities rounded to F16 for V·p.  llama.cpp pads the cache view to a multiple of
+ * 32 cells with zero weights; V·p runs over that padding too.  The g heads go through the
+ * kernels together (each cache row read once), each with its own single-head result. */
+static void attend(art_model_ctx *c, art_att_scratch *s, int il, int i, int kvh)
 {
 	const art_model_hparams *hp = &c->m->hp;
 	const int hd = hp->head_dim, kv_dim = hp->n_head_kv * hd, q_dim = hp->n_head * hd;
-	const int kvh = h / (hp->n_head / hp->n_head_kv);
+	const int g = hp->n_head / hp->n_head_kv, h0 = kvh * g;
 	const int n_kv = c->pos[i] + 1, n_pad = (n_kv + 31) / 32 * 32;
-	const size_t base = kv_ofs(c, il, c->seq[i], 0) + (size_t)kvh * hd;
+	const size_t base = kv_ofs(c, il, c->seq[i], 0) + (size_t)kvh * hd, np = (size_t)c->n_ctx_pad;
 	const float scale = 1.0f / sqrtf((float)hd);
-	const float *q = c->q + (size_t)i * q_dim + (size_t)h * hd;
-	float *att = s->att, *out = c->xb2 + (size_t)i * q_dim + (size_t)h * hd;
+	const float *q = c->q + (size_t)i * q_dim + (size_t)h0 * hd; /* (g, hd) */
+	float *out = c->xb2 + (size_t)i * q_dim + (size_t)h0 * hd;  /* (g, hd) */
 	if (c->kv_type == ART_KV_F16) {
-		for (int d = 0; d < hd; d++) s->qh[d] = art_f32_to_f16(q[d]);
-		c->kq((const art_f16 *)c->k_cache + base, (size_t)kv_dim, n_kv, s->qh, hd, att);
-		art_op_softmax(att, n_kv, scale);
-		for (int p = 0; p < n_pad; p++) s->ph[p] = p < n_kv ? art_f32_to_f16(att[p]) : 0;
-		c->vp((const art_f16 *)c->v_cache + base, (size_t)kv_dim, n_kv, n_pad, s->ph, hd, out);
-	} else {
-		const float *kc = (const float *)c->k_cache + base;
+		for (int e = 0; e < g * hd; e++) s->qh[e] = art_f32_to_f16(q[e]);
+		c->kq((const art_f16 *)c->k_cache + base, (size_t)kv_dim, n_kv, s->qh, g, hd, s->att, np);
+		for (int h = 0; h < g; h++) {
+			float *att = s->att + (size_t)h * np;
+			double *pd = s->pd + (size_t)h * np;
+			art_op_softmax(att, n_kv, scale);
+			for (int p = 0; p < n_pad; p++) pd[p] = p < n_kv ? (double)art_f16_to_f32(art_f32_to_f16(att[p])) : 0.0;
+		}
+		c->vp((const art_f16 *)c->v_cache + base, (size_t)kv_dim, n_kv, n_pad, s->pd, np, g, hd, out);
+		return;
+	}
+	const float *kc = (const float *)c->k_cache + base, *vc = (const float *)c->v_cache + base;
+	for (int h = 0; h < g; h++) {
+		const float *qh = q + (size_t)h * hd;
+		float *att = s->att, *oh = out + (size_t)h * hd;
 		for (int p = 0; p < n_kv; p++) {
 			const float *k = kc + (size_t)p * kv_dim;
 			double sum = 0;
-			for (int d = 0; d < hd; d++) sum += (double)(q[d] * k[d]);
+			for (int d = 0; d < hd; d++) sum += (double)(qh[d] * k[d]);
 			att[p] = (float)sum;
 		}
 		art_op_softmax(att, n_kv, scale);
-		const float *vc = (const float *)c->v_cache + base;
 		for (int d = 0; d < hd; d++) {
 			double sum = 0;
 			for (int p = 0; p < n_kv; p++) sum += (double)(att[p] * vc[(size_t)p * kv_dim + d]);
-			out[d] = (float)sum;
+			oh[d] = (float)sum;
 		}
 	}
 }
@@ -209,10 +217,12 @@ static void forward(team *t)
 		matmul(t, &l->wv, c->xb, d, n, c->v, kv_dim, !same_act(&l->wk, &l->wv), 1);
 		qkv_post(t, l, il);
 #pragma omp barrier
-		/* (token, head) pairs dealt round-robin: a token's cost grows with its position, so
-		 * contiguous ranges would give the last thread a prompt's most expensive tokens */
-		const int pairs = n * hp->n_head;
-		for (int p = t->ith; p < pairs; p += t->nth) attend(c, &c->scr[t->ith], il, p / hp->n_head, p % hp->n_head);
+		/* (token, KV head) pairs dealt round-robin: a token's cost grows with its
+		 * position, so contiguous ranges would give the last thread a prompt's most
+		 * expensive tokens */
+		const int pairs = n * hp->n_head_kv;
+		for (int p = t->ith; p < pairs; p += t->nth)
+			attend(c, &c->scr[t->ith], il, p / hp->n_head_kv, p % hp->n_head_kv);
 		matmul(t, &l->wo, c->xb2, q_dim, n, c->xb, d, 1, 1);
 		residual_norm(t, c->xb, l->ffn_norm);
 		/* feed-forward block; xb holds rmsnorm(x) * ffn_norm */

@@ -32,11 +32,12 @@ struct art_model {
 	art_layer *layers;    /* (n_layer) */
 };
 
-/* Per-thread attention scratch. */
+/* Per-thread attention scratch for the g = n_head / n_head_kv query heads that share a
+ * KV head (attended together). */
 typedef struct {
-	float *att;   /* (n_ctx) scores of one head */
-	art_f16 *qh;  /* (head_dim) query in F16 */
-	art_f16 *ph;  /* (n_ctx_pad) probabilities in F16 */
+	float *att;   /* (g, n_ctx_pad) scores */
+	art_f16 *qh;  /* (g, head_dim) queries in F16 */
+	double *pd;   /* (g, n_ctx_pad) probabilities rounded to F16, widened to double */
 } art_att_scratch;
 
 /* ints between two matmul counters: one cache line each */
