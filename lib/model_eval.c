@@ -102,17 +102,17 @@ static size_t kv_ofs(const art_model_ctx *c, int il, int seq, int pos)
 	return (((size_t)il * c->n_seq + (size_t)seq) * c->n_ctx + (size_t)pos) * kv_dim;
 }
 
-/* Attention of token i's query heads that share KV head kvh (g = n_head / n_head_kv of
- * them) over its sequence's positions 0..pos (layer il) into xb2.  With an F16 cache this
+/* Attention of token i's query heads [h0, h0 + g), which share KV head h0 / (n_head /
+ * n_head_kv), over its sequence's positions 0..pos (layer il) into xb2.  With an F16 cache this
  * is llama.cpp's non-flash path: the query is rounded to F16 for K·q, softmax in F32, the
  * probabilities rounded to F16 for V·p.  llama.cpp pads the cache view to a multiple of
  * 32 cells with zero weights; V·p runs over that padding too.  The g heads go through the
  * kernels together (each cache row read once), each with its own single-head result. */
-static void attend(art_model_ctx *c, art_att_scratch *s, int il, int i, int kvh)
+static void attend(art_model_ctx *c, art_att_scratch *s, int il, int i, int h0, int g)
 {
 	const art_model_hparams *hp = &c->m->hp;
 	const int hd = hp->head_dim, kv_dim = hp->n_head_kv * hd, q_dim = hp->n_head * hd;
-	const int g = hp->n_head / hp->n_head_kv, h0 = kvh * g;
+	const int kvh = h0 / (hp->n_head / hp->n_head_kv);
 	const int n_kv = c->pos[i] + 1, n_pad = (n_kv + 31) / 32 * 32;
 	const size_t base = kv_ofs(c, il, c->seq[i], 0) + (size_t)kvh * hd, np = (size_t)c->n_ctx_pad;
 	const float scale = 1.0f / sqrtf((float)hd);
@@ -217,12 +217,19 @@ static void forward(team *t)
 		matmul(t, &l->wv, c->xb, d, n, c->v, kv_dim, !same_act(&l->wk, &l->wv), 1);
 		qkv_post(t, l, il);
 #pragma omp barrier
-		/* (token, KV head) pairs dealt round-robin: a token's cost grows with its
+		/* (token, head group) items dealt round-robin: a token's cost grows with its
 		 * position, so contiguous ranges would give the last thread a prompt's most
-		 * expensive tokens */
-		const int pairs = n * hp->n_head_kv;
-		for (int p = t->ith; p < pairs; p += t->nth)
-			attend(c, &c->scr[t->ith], il, p / hp->n_head_kv, p % hp->n_head_kv);
+		 * expensive tokens.  A group is the heads of one KV head, halved while there
+		 * are fewer than two items per thread (a few tokens on many threads). */
+		const int gkv = hp->n_head / hp->n_head_kv;
+		int gs = gkv;
+		while (gs > 1 && n * hp->n_head_kv * ((gkv + gs - 1) / gs) < 2 * t->nth) gs = (gs + 1) / 2;
+		const int per_kv = (gkv + gs - 1) / gs, items = n * hp->n_head_kv * per_kv;
+		for (int p = t->ith; p < items; p += t->nth) {
+			const int i = p / (hp->n_head_kv * per_kv), r = p % (hp->n_head_kv * per_kv);
+			const int h0 = r / per_kv * gkv + r % per_kv * gs, ng = gs < gkv - r % per_kv * gs ? gs : gkv - r % per_kv * gs;
+			attend(c, &c->scr[t->ith], il, i, h0, ng);
+		}
 		matmul(t, &l->wo, c->xb2, q_dim, n, c->xb, d, 1, 1);
 		residual_norm(t, c->xb, l->ffn_norm);
 		/* feed-forward block; xb holds rmsnorm(x) * ffn_norm */
