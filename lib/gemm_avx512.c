@@ -24,6 +24,7 @@
 #define RT ART_GEMM_RT_AVX512 /* rows per tile */
 #define UNROLL _Pragma("GCC unroll 16") /* the tile loops must become straight code */
 #define CT 4 /* columns per tile */
+#define CT8 8 /* columns of the wide Q4_K/Q5_K tiles */
 
 static inline __m512i z_pair(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
 
@@ -58,25 +59,29 @@ static inline __m512 outer4(__m128 a_rows, __m128 b_cols)
 static_assert(offsetof(art_block_q5_K, scales) == offsetof(art_block_q4_K, scales), "q4_K/q5_K header");
 
 static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const char *const wr[RT],
-							    const char *const xc[CT], float out[CT * RT], const int five)
+							    const char *const *xc, float *out, const int five, const int ct)
 {
 	const size_t bsize = five ? sizeof(art_block_q5_K) : sizeof(art_block_q4_K);
 	const __m512i lo4 = _mm512_set1_epi8(0x0f);
 	const __m512i shv = z_pair(_mm256_setzero_si256(), _mm256_set1_epi16(4));
 	const __m512i ones16 = _mm512_set1_epi16(1), one8 = _mm512_set1_epi8(1);
-	__m512 acc[RT][CT / 2]; /* columns 2p, 2p + 1 of row r: vec_dot's 8 float lanes each */
-	__m512 summs = _mm512_setzero_ps();
+	__m512 acc[RT][CT8 / 2]; /* columns 2p, 2p + 1 of row r: vec_dot's 8 float lanes each */
+	__m512 summs[CT8 / 4];   /* column quad k: lane (c % 4) * 4 + r */
+	UNROLL
+	for (int k = 0; k < CT8 / 4; k++) summs[k] = _mm512_setzero_ps();
 	UNROLL
 	for (int r = 0; r < RT; r++)
 		UNROLL
-		for (int p = 0; p < CT / 2; p++) acc[r][p] = _mm512_setzero_ps();
+		for (int p = 0; p < CT8 / 2; p++)
+			if (p < ct / 2) acc[r][p] = _mm512_setzero_ps();
 	for (int64_t i = 0; i < nb; i++) {
 		const art_block_q4_K *w[RT];
-		const art_block_q8_K *x[CT];
+		const art_block_q8_K *x[CT8];
 		UNROLL
 		for (int r = 0; r < RT; r++) w[r] = (const art_block_q4_K *)(wr[r] + (size_t)i * bsize);
 		UNROLL
-		for (int c = 0; c < CT; c++) x[c] = (const art_block_q8_K *)xc[c] + i;
+		for (int c = 0; c < CT8; c++)
+			if (c < ct) x[c] = (const art_block_q8_K *)xc[c] + i;
 
 		/* row side: the 6-bit scales and mins of all four rows at once (k4_scales per
 		 * 128-bit lane: bytes 0-7 sc, 8-15 mn), widened to int16: rows 0, 1 in w01
@@ -101,39 +106,46 @@ static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const cha
 			scz[r] = r < 2 ? w01 : w23;
 			mnz[r] = _mm512_permutexvar_epi16(_mm512_broadcast_i32x4(_mm_setr_epi16(o + 8, o + 9, o + 10, o + 11, o + 12, o + 13, o + 14, o + 15)), scz[r]);
 		}
-		/* column side: bsum pair sums as int16, column c in 128-bit lane c */
-		const __m512i b01 = _mm512_madd_epi16(z_pair(load32(x[0]->bsums), load32(x[1]->bsums)), ones16);
-		const __m512i b23 = _mm512_madd_epi16(z_pair(load32(x[2]->bsums), load32(x[3]->bsums)), ones16);
-		/* packs: lane0 [c0 j0-3, c2 j0-3], lane1 [c0 j4-7, c2 j4-7], lane2 [c1 ..], lane3 [c1 .., c3 ..] */
-		const __m512i bp = _mm512_packs_epi32(b01, b23);
-		static const int16_t unpack_idx[32] = {0,  1,  2,  3,  8,  9,  10, 11, 16, 17, 18,
-						       19, 24, 25, 26, 27, 4,  5,  6,  7,  12, 13,
-						       14, 15, 20, 21, 22, 23, 28, 29, 30, 31};
-		const __m512i bz = _mm512_permutexvar_epi16(_mm512_loadu_si512(unpack_idx), bp);
-		__m512i mr[RT];
-		UNROLL
-		for (int r = 0; r < RT; r++) mr[r] = _mm512_madd_epi16(bz, mnz[r]); /* lane c: 4 partials of row r */
-		const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(mr[0], mr[1]), _mm512_unpackhi_epi32(mr[0], mr[1]));
-		const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(mr[2], mr[3]), _mm512_unpackhi_epi32(mr[2], mr[3]));
-		const __m512i msum = _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
-
-		const __m128 dyv = _mm_setr_ps(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
+		/* column side, per quad of columns: bsum pair sums as int16, column c in 128-bit
+		 * lane c % 4 */
 		const __m128 dminv = f16x4(w[0]->dmin, w[1]->dmin, w[2]->dmin, w[3]->dmin);
-		/* summs = fmaf(-dy·dmin, (float)summ, summs) */
-		summs = _mm512_fmadd_ps(outer4(dminv, _mm_xor_ps(dyv, _mm_set1_ps(-0.0f))), _mm512_cvtepi32_ps(msum), summs);
-
-		__m512 dyz[CT / 2];
 		UNROLL
-		for (int p = 0; p < CT / 2; p++)
-			dyz[p] = _mm512_insertf32x8(_mm512_set1_ps(x[2 * p]->d), _mm256_set1_ps(x[2 * p + 1]->d), 1);
+		for (int k = 0; k < CT8 / 4; k++) {
+			if (k >= ct / 4) continue;
+			const art_block_q8_K *const *xk = x + 4 * k;
+			const __m512i b01 = _mm512_madd_epi16(z_pair(load32(xk[0]->bsums), load32(xk[1]->bsums)), ones16);
+			const __m512i b23 = _mm512_madd_epi16(z_pair(load32(xk[2]->bsums), load32(xk[3]->bsums)), ones16);
+			/* packs: lane0 [c0 j0-3, c2 j0-3], lane1 [c0 j4-7, c2 j4-7], lane2 [c1 ..], lane3 [c1 .., c3 ..] */
+			const __m512i bp = _mm512_packs_epi32(b01, b23);
+			static const int16_t unpack_idx[32] = {0,  1,  2,  3,  8,  9,  10, 11, 16, 17, 18,
+							       19, 24, 25, 26, 27, 4,  5,  6,  7,  12, 13,
+							       14, 15, 20, 21, 22, 23, 28, 29, 30, 31};
+			const __m512i bz = _mm512_permutexvar_epi16(_mm512_loadu_si512(unpack_idx), bp);
+			__m512i mr[RT];
+			UNROLL
+			for (int r = 0; r < RT; r++) mr[r] = _mm512_madd_epi16(bz, mnz[r]); /* lane c: 4 partials of row r */
+			const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(mr[0], mr[1]), _mm512_unpackhi_epi32(mr[0], mr[1]));
+			const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(mr[2], mr[3]), _mm512_unpackhi_epi32(mr[2], mr[3]));
+			const __m512i msum = _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23));
+			const __m128 dyv = _mm_setr_ps(xk[0]->d, xk[1]->d, xk[2]->d, xk[3]->d);
+			/* summs = fmaf(-dy·dmin, (float)summ, summs) */
+			summs[k] = _mm512_fmadd_ps(outer4(dminv, _mm_xor_ps(dyv, _mm_set1_ps(-0.0f))), _mm512_cvtepi32_ps(msum), summs[k]);
+		}
+
+		__m512 dyz[CT8 / 2];
+		UNROLL
+		for (int p = 0; p < CT8 / 2; p++)
+			if (p < ct / 2)
+				dyz[p] = _mm512_insertf32x8(_mm512_set1_ps(x[2 * p]->d), _mm256_set1_ps(x[2 * p + 1]->d), 1);
 		/* two rows at a time, so their 8 lane sums stay in registers */
 		UNROLL
 		for (int r0 = 0; r0 < RT; r0 += 2) {
-			__m512i sumi[2][CT];
+			__m512i sumi[2][CT8];
 			UNROLL
 			for (int r = 0; r < 2; r++)
 				UNROLL
-				for (int c = 0; c < CT; c++) sumi[r][c] = _mm512_setzero_si512();
+				for (int c = 0; c < CT8; c++)
+					if (c < ct) sumi[r][c] = _mm512_setzero_si512();
 			UNROLL
 			for (int j = 0; j < 4; j++) {
 				__m512i q[2], s[2];
@@ -153,7 +165,8 @@ static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const cha
 									scz[r0 + r]);
 				}
 				UNROLL
-				for (int c = 0; c < CT; c++) {
+				for (int c = 0; c < CT8; c++) {
+					if (c >= ct) continue;
 					const __m512i yv = _mm512_loadu_si512(x[c]->qs + 64 * j);
 					UNROLL
 					for (int r = 0; r < 2; r++)
@@ -167,7 +180,8 @@ static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const cha
 			for (int r = 0; r < 2; r++) {
 				const __m512 dx = _mm512_set1_ps(f16s(w[r0 + r]->d));
 				UNROLL
-				for (int p = 0; p < CT / 2; p++) {
+				for (int p = 0; p < CT8 / 2; p++) {
+					if (p >= ct / 2) continue;
 					const __m512i a = sumi[r][2 * p], b = sumi[r][2 * p + 1];
 					const __m512i f = _mm512_add_epi32(_mm512_shuffle_i64x2(a, b, 0x44), _mm512_shuffle_i64x2(a, b, 0xee));
 					acc[r0 + r][p] = _mm512_fmadd_ps(_mm512_mul_ps(dyz[p], dx), _mm512_cvtepi32_ps(f), acc[r0 + r][p]);
@@ -175,12 +189,15 @@ static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const cha
 			}
 		}
 	}
-	float sm[CT * RT];
-	_mm512_storeu_ps(sm, summs);
+	float sm[CT8 * RT]; /* column c, row r at c * RT + r */
 	UNROLL
-	for (int p = 0; p < CT / 2; p++)
+	for (int k = 0; k < CT8 / 4; k++)
+		if (k < ct / 4) _mm512_storeu_ps(sm + 16 * k, summs[k]);
+	UNROLL
+	for (int p = 0; p < CT8 / 2; p++)
 		UNROLL
 		for (int r = 0; r < RT; r++) {
+			if (p >= ct / 2) continue;
 			out[2 * p * RT + r] = hsum_ps8(_mm512_castps512_ps256(acc[r][p])) + sm[2 * p * RT + r];
 			out[(2 * p + 1) * RT + r] = hsum_ps8(_mm512_extractf32x8_ps(acc[r][p], 1)) + sm[(2 * p + 1) * RT + r];
 		}
@@ -188,12 +205,24 @@ static inline __attribute__((always_inline)) void k45_tile(int64_t nb, const cha
 
 static void q4K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
 {
-	k45_tile(nb, wr, xc, out, 0);
+	k45_tile(nb, wr, xc, out, 0, CT);
 }
 
 static void q5K_tile(int64_t nb, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
 {
-	k45_tile(nb, wr, xc, out, 1);
+	k45_tile(nb, wr, xc, out, 1, CT);
+}
+
+/* 8 columns: each weight block unpacked once for twice the columns (batched decode of 8
+ * or more sequences, prompts) */
+static void q4K_tile8(int64_t nb, const char *const wr[RT], const char *const xc[CT8], float out[CT8 * RT])
+{
+	k45_tile(nb, wr, xc, out, 0, CT8);
+}
+
+static void q5K_tile8(int64_t nb, const char *const wr[RT], const char *const xc[CT8], float out[CT8 * RT])
+{
+	k45_tile(nb, wr, xc, out, 1, CT8);
 }
 
 /* ---- Q6_K, Q3_K x Q8_K ---------------------------------------------------------------------
@@ -698,10 +727,8 @@ static void run_tiles(tile_fn tile, int64_t nb, const void *W, size_t row_size, 
 	{                                                                                                 \
 		run_tiles(tile, K / (blck), W, row_size, r0, r1, X, x_stride, n, Y, ldy, pf);                  \
 	}
-GEMM(gemm_q4_K, q4K_tile, ART_QK_K, 0)
 GEMM(gemm_q2_K, q2K_tile, ART_QK_K, 0)
 GEMM(gemm_q3_K, q3K_tile, ART_QK_K, 1)
-GEMM(gemm_q5_K, q5K_tile, ART_QK_K, 0)
 GEMM(gemm_q6_K, q6K_tile, ART_QK_K, 1)
 GEMM(gemm_q8_0, q8_0_tile, ART_QK8_0, 0)
 GEMM(gemm_q4_0, q4_0_tile, ART_QK4_0, 0)
@@ -712,6 +739,25 @@ GEMM(gemm_f32, f32_tile, 1, 1)
 GEMM(gemm_bf16, bf16_tile, 1, 1)
 GEMM(gemm_bf16dp, bf16dp_tile, 1, 1)
 #undef GEMM
+
+/* Q4_K, Q5_K: the 8-column tile once a call has 8 columns or more */
+static void gemm_q4_K(int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1, const void *X,
+		      size_t x_stride, int n, float *Y, size_t ldy)
+{
+	if (n >= CT8)
+		art_gemm_tiles(RT, CT8, (art_gemm_tile_fn)q4K_tile8, K / ART_QK_K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 0);
+	else
+		art_gemm_tiles(RT, CT, (art_gemm_tile_fn)q4K_tile, K / ART_QK_K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 0);
+}
+
+static void gemm_q5_K(int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1, const void *X,
+		      size_t x_stride, int n, float *Y, size_t ldy)
+{
+	if (n >= CT8)
+		art_gemm_tiles(RT, CT8, (art_gemm_tile_fn)q5K_tile8, K / ART_QK_K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 0);
+	else
+		art_gemm_tiles(RT, CT, (art_gemm_tile_fn)q5K_tile, K / ART_QK_K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 0);
+}
 
 art_gemm_kernel_fn art_gemm_kernel_avx512(uint32_t type)
 {
