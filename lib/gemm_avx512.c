@@ -605,65 +605,38 @@ static inline __attribute__((always_inline)) void f16_finish(int64_t K, int64_t 
 		}
 }
 
-static void f16_tile(int64_t K, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+/* The tile of ct <= CT columns running cpp chains per pass over K (1: all four passes
+ * read a quarter of each 128-byte step; 2: two passes read whole lines). */
+static inline __attribute__((always_inline)) void f16_tiles(int64_t K, const char *const wr[RT], const char *const *xc,
+							     float *out, const int ct, const int cpp)
 {
 	const art_f16 *w[RT], *x[CT];
 	UNROLL
 	for (int r = 0; r < RT; r++) w[r] = (const art_f16 *)wr[r];
 	UNROLL
-	for (int c = 0; c < CT; c++) x[c] = (const art_f16 *)xc[c];
+	for (int c = 0; c < CT; c++)
+		if (c < ct) x[c] = (const art_f16 *)xc[c];
 	const int64_t full = K / 64 * 64;
 	__m512 A[4][RT][CT];
-	for (int k = 0; k < 4; k++) {
-		__m512 a[RT][CT];
-		UNROLL
-		for (int r = 0; r < RT; r++)
-			UNROLL
-			for (int c = 0; c < CT; c++) a[r][c] = _mm512_setzero_ps();
-		for (int64_t i = 16 * k; i < full; i += 64) {
-			__m512 xv[RT];
-			UNROLL
-			for (int r = 0; r < RT; r++) xv[r] = z_f16(w[r] + i);
-			UNROLL
-			for (int c = 0; c < CT; c++) {
-				const __m512 yv = z_f16(x[c] + i);
-				UNROLL
-				for (int r = 0; r < RT; r++) a[r][c] = _mm512_fmadd_ps(xv[r], yv, a[r][c]);
-			}
-		}
-		UNROLL
-		for (int r = 0; r < RT; r++)
-			UNROLL
-			for (int c = 0; c < CT; c++) A[k][r][c] = a[r][c];
-	}
-	f16_finish(K, full, w, x, CT, A, out);
-}
-
-static void f16_tile2(int64_t K, const char *const wr[RT], const char *const xc[CT_F16L], float out[CT_F16L * RT])
-{
-	const art_f16 *w[RT], *x[CT_F16L];
-	UNROLL
-	for (int r = 0; r < RT; r++) w[r] = (const art_f16 *)wr[r];
-	UNROLL
-	for (int c = 0; c < CT_F16L; c++) x[c] = (const art_f16 *)xc[c];
-	const int64_t full = K / 64 * 64;
-	__m512 A[4][RT][CT];
-	for (int p = 0; p < 2; p++) {
-		__m512 a[2][RT][CT_F16L];
+	for (int k0 = 0; k0 < 4; k0 += cpp) {
+		__m512 a[2][RT][CT];
 		UNROLL
 		for (int q = 0; q < 2; q++)
 			UNROLL
 			for (int r = 0; r < RT; r++)
 				UNROLL
-				for (int c = 0; c < CT_F16L; c++) a[q][r][c] = _mm512_setzero_ps();
-		for (int64_t i = 32 * p; i < full; i += 64) {
+				for (int c = 0; c < CT; c++)
+					if (q < cpp && c < ct) a[q][r][c] = _mm512_setzero_ps();
+		for (int64_t i = 16 * k0; i < full; i += 64) {
 			UNROLL
 			for (int q = 0; q < 2; q++) {
+				if (q >= cpp) continue;
 				__m512 xv[RT];
 				UNROLL
 				for (int r = 0; r < RT; r++) xv[r] = z_f16(w[r] + i + 16 * q);
 				UNROLL
-				for (int c = 0; c < CT_F16L; c++) {
+				for (int c = 0; c < CT; c++) {
+					if (c >= ct) continue;
 					const __m512 yv = z_f16(x[c] + i + 16 * q);
 					UNROLL
 					for (int r = 0; r < RT; r++) a[q][r][c] = _mm512_fmadd_ps(xv[r], yv, a[q][r][c]);
@@ -675,9 +648,20 @@ static void f16_tile2(int64_t K, const char *const wr[RT], const char *const xc[
 			UNROLL
 			for (int r = 0; r < RT; r++)
 				UNROLL
-				for (int c = 0; c < CT_F16L; c++) A[2 * p + q][r][c] = a[q][r][c];
+				for (int c = 0; c < CT; c++)
+					if (q < cpp && c < ct) A[k0 + q][r][c] = a[q][r][c];
 	}
-	f16_finish(K, full, w, x, CT_F16L, A, out);
+	f16_finish(K, full, w, x, ct, A, out);
+}
+
+static void f16_tile(int64_t K, const char *const wr[RT], const char *const xc[CT], float out[CT * RT])
+{
+	f16_tiles(K, wr, xc, out, CT, 1);
+}
+
+static void f16_tile2(int64_t K, const char *const wr[RT], const char *const xc[CT_F16L], float out[CT_F16L * RT])
+{
+	f16_tiles(K, wr, xc, out, CT_F16L, 2);
 }
 
 /* Rows longer than this (bytes) take f16_tile2: four of them no longer fit L1 beside the
