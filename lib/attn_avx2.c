@@ -25,10 +25,13 @@ static inline __m256 ld8(const art_f16 *p) { return _mm256_cvtph_ps(_mm_loadu_si
 static inline double f16d(art_f16 h) { return (double)_cvtsh_ss(h); }
 
 /* np groups of 4 positions (at k, k + 4 stride, ...) for G heads (qd: G rows of hd):
- * acc[p * G + h] lane j = position 4p + j, head h.  np * G <= 8. */
+ * acc[p * G + h] lane j = position 4p + j, head h.  np * G <= 8.  nv < 4 (with np = 1):
+ * only positions 0..nv-1 exist; the other lanes repeat the last of them. */
 static inline __attribute__((always_inline)) void kq_block(const art_f16 *k, size_t stride, const double *qd, int hd,
-							    const int np, const int G, __m256d acc[8])
+							    const int np, const int G, const int nv, __m256d acc[8])
 {
+	const size_t s1 = nv > 1 ? stride : 0, s2 = (size_t)(nv > 2 ? 2 : nv - 1) * stride,
+		     s3 = (size_t)(nv > 3 ? 3 : nv - 1) * stride;
 	UNROLL
 	for (int a = 0; a < 8; a++)
 		if (a < np * G) acc[a] = _mm256_setzero_pd();
@@ -38,7 +41,7 @@ static inline __attribute__((always_inline)) void kq_block(const art_f16 *k, siz
 		for (int p = 0; p < 4; p++) {
 			if (p >= np) continue;
 			const art_f16 *kp = k + (size_t)(4 * p) * stride + d;
-			const __m256 r0 = ld8(kp), r1 = ld8(kp + stride), r2 = ld8(kp + 2 * stride), r3 = ld8(kp + 3 * stride);
+			const __m256 r0 = ld8(kp), r1 = ld8(kp + s1), r2 = ld8(kp + s2), r3 = ld8(kp + s3);
 			/* 4x8 transpose into columns c[j] = (r0[j], r1[j], r2[j], r3[j]) */
 			const __m256 a = _mm256_unpacklo_ps(r0, r1), b = _mm256_unpackhi_ps(r0, r1);
 			const __m256 c = _mm256_unpacklo_ps(r2, r3), e = _mm256_unpackhi_ps(r2, r3);
@@ -62,7 +65,7 @@ static inline __attribute__((always_inline)) void kq_block(const art_f16 *k, siz
 		for (int p = 0; p < 4; p++) {
 			if (p >= np) continue;
 			const art_f16 *kp = k + (size_t)(4 * p) * stride + d;
-			const __m256d kv = _mm256_set_pd(f16d(kp[3 * stride]), f16d(kp[2 * stride]), f16d(kp[stride]), f16d(kp[0]));
+			const __m256d kv = _mm256_set_pd(f16d(kp[s3]), f16d(kp[s2]), f16d(kp[s1]), f16d(kp[0]));
 			UNROLL
 			for (int h = 0; h < KQ_GMAX; h++)
 				if (h < G) acc[p * G + h] = _mm256_fmadd_pd(kv, _mm256_set1_pd(qd[h * hd + d]), acc[p * G + h]);
@@ -70,7 +73,7 @@ static inline __attribute__((always_inline)) void kq_block(const art_f16 *k, siz
 }
 
 /* All positions for G heads: blocks of np groups while they last, then single groups,
- * then the reference for the last 0..3 positions. */
+ * then one group for the last 0..3 positions. */
 static inline __attribute__((always_inline)) void kq_run(const art_f16 *k, size_t stride, int n_kv, const art_f16 *q,
 							  const double *qd, int hd, float *att, size_t att_stride,
 							  const int G)
@@ -79,7 +82,7 @@ static inline __attribute__((always_inline)) void kq_run(const art_f16 *k, size_
 	int t = 0;
 	for (; t + 4 * np <= n_kv; t += 4 * np) {
 		__m256d acc[8];
-		kq_block(k + (size_t)t * stride, stride, qd, hd, np, G, acc);
+		kq_block(k + (size_t)t * stride, stride, qd, hd, np, G, 4, acc);
 		UNROLL
 		for (int p = 0; p < 4; p++)
 			UNROLL
@@ -88,13 +91,23 @@ static inline __attribute__((always_inline)) void kq_run(const art_f16 *k, size_
 	}
 	for (; t + 4 <= n_kv; t += 4) {
 		__m256d acc[8];
-		kq_block(k + (size_t)t * stride, stride, qd, hd, 1, G, acc);
+		kq_block(k + (size_t)t * stride, stride, qd, hd, 1, G, 4, acc);
 		UNROLL
 		for (int h = 0; h < KQ_GMAX; h++)
 			if (h < G) _mm_storeu_ps(att + (size_t)h * att_stride + t, _mm256_cvtpd_ps(acc[h]));
 	}
-	if (t < n_kv)
-		art_attn_kq_f16_ref(k + (size_t)t * stride, stride, n_kv - t, q, G, hd, att + t, att_stride);
+	if (t < n_kv) { /* the last 1..3 positions: lanes past them repeat the last row */
+		const int nv = n_kv - t;
+		__m256d acc[8];
+		kq_block(k + (size_t)t * stride, stride, qd, hd, 1, G, nv, acc);
+		UNROLL
+		for (int h = 0; h < KQ_GMAX; h++) {
+			if (h >= G) continue;
+			float v4[4];
+			_mm_storeu_ps(v4, _mm256_cvtpd_ps(acc[h]));
+			for (int j = 0; j < nv; j++) att[(size_t)h * att_stride + t + j] = v4[j];
+		}
+	}
 }
 
 void art_attn_kq_f16_avx2(const art_f16 *k, size_t stride, int n_kv, const art_f16 *q, int g, int hd, float *att,

@@ -27,6 +27,7 @@ static void scratch_free(art_model_ctx *c)
 		free(c->scr[i].att);
 		free(c->scr[i].qh);
 		free(c->scr[i].pd);
+		free(c->scr[i].ph);
 	}
 	free(c->scr);
 	c->scr = NULL;
@@ -46,7 +47,8 @@ static int scratch_alloc(art_model_ctx *c, int n)
 		s[i].att = ccalloc(c, g * (size_t)c->n_ctx_pad, sizeof(float));
 		s[i].qh = ccalloc(c, g * (size_t)hp->head_dim, sizeof(art_f16));
 		s[i].pd = ccalloc(c, g * (size_t)c->n_ctx_pad, sizeof(double));
-		if (!s[i].att || !s[i].qh || !s[i].pd) return ART_ENOMEM;
+		s[i].ph = ccalloc(c, (size_t)c->n_ctx_pad, sizeof(art_f16));
+		if (!s[i].att || !s[i].qh || !s[i].pd || !s[i].ph) return ART_ENOMEM;
 	}
 	return ART_OK;
 }

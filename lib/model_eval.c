@@ -119,13 +119,19 @@ static void attend(art_model_ctx *c, art_att_scratch *s, int il, int i, int h0, 
 	const float *q = c->q + (size_t)i * q_dim + (size_t)h0 * hd; /* (g, hd) */
 	float *out = c->xb2 + (size_t)i * q_dim + (size_t)h0 * hd;  /* (g, hd) */
 	if (c->kv_type == ART_KV_F16) {
-		for (int e = 0; e < g * hd; e++) s->qh[e] = art_f32_to_f16(q[e]);
+		/* F16 conversions through the path's row converters (round to nearest even, as
+		 * art_f32_to_f16) */
+		const art_qtraits *h16 = art_quant_traits(ART_QTYPE_F16);
+		h16->from_float(q, s->qh, (int64_t)g * hd);
 		c->kq((const art_f16 *)c->k_cache + base, (size_t)kv_dim, n_kv, s->qh, g, hd, s->att, np);
 		for (int h = 0; h < g; h++) {
 			float *att = s->att + (size_t)h * np;
 			double *pd = s->pd + (size_t)h * np;
 			art_op_softmax(att, n_kv, scale);
-			for (int p = 0; p < n_pad; p++) pd[p] = p < n_kv ? (double)art_f16_to_f32(art_f32_to_f16(att[p])) : 0.0;
+			h16->from_float(att, s->ph, n_kv);
+			h16->to_float(s->ph, att, n_kv);
+			for (int p = 0; p < n_kv; p++) pd[p] = att[p];
+			for (int p = n_kv; p < n_pad; p++) pd[p] = 0.0;
 		}
 		c->vp((const art_f16 *)c->v_cache + base, (size_t)kv_dim, n_kv, n_pad, s->pd, np, g, hd, out);
 		return;

@@ -38,6 +38,7 @@ typedef struct {
 	float *att;   /* (g, n_ctx_pad) scores */
 	art_f16 *qh;  /* (g, head_dim) queries in F16 */
 	double *pd;   /* (g, n_ctx_pad) probabilities rounded to F16, widened to double */
+	art_f16 *ph;  /* (n_ctx_pad) one head's probabilities in F16 */
 } art_att_scratch;
 
 /* ints between two matmul counters: one cache line each */
