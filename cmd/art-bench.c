@@ -109,8 +109,9 @@ static const art_cmd in_cmd = {"art-bench infer", "-m MODEL [OPTION]...",
 			       "Decode streams every weight once per token, so its ceiling is\n"
 			       "bandwidth / model size; the share of that ceiling is reported\n"
 			       "(bandwidth probed before loading and after decoding; the higher counts).\n"
-			       "Peak RSS is taken after the single-sequence runs (before the batched\n"
-			       "context exists) and compared with file + KV cache + 100 MB."};
+			       "Peak RSS is taken after the single-sequence prefill and decode (before\n"
+			       "the second probe and the batched context) and compared with\n"
+			       "file + KV cache + 100 MB."};
 
 /* Thread or sequence counts from "1,2,4" into v (at most max); returns how many. */
 static int parse_list(const char *opt, const char *list, long long *v, int max)
@@ -174,6 +175,7 @@ static int cmd_infer(int argc, char **argv)
 	const char *name = strrchr(in.model, '/') ? strrchr(in.model, '/') + 1 : in.model;
 	double size_mb = (double)st.st_size / 1e6;
 	art_bench_rate r;
+	uint64_t rss = 0; /* peak RSS after the single-sequence runs */
 	/* warm-up: one token touches every weight page and starts the thread team */
 	need(art_model_eval(c, toks, 1, NULL), "warm-up");
 	if (!json)
@@ -188,10 +190,12 @@ static int cmd_infer(int argc, char **argv)
 	}
 	if (in.tg > 0) {
 		need(art_bench_tg(c, toks, (int)in.tg, (int)in.reps, &r), "decode");
+		rss = art_bench_peak_rss(); /* before the probe's buffer */
 		if (in.gbps <= 0) {
 			/* the probe again, right after: the ceiling is the better of the two, so a
-			 * probe that ran while the machine was busy cannot inflate the share */
-			const double g2 = measure_bw_apart(threads, 1024, 5);
+			 * probe that ran while the machine was busy cannot inflate the share (in
+			 * this process: a fork after the OpenMP team exists could hang) */
+			const double g2 = measure_bw(threads, 1024, 5);
 			if (g2 > gbps) gbps = g2, ceiling = gbps * 1e9 / (double)st.st_size;
 		}
 		double share = 100.0 * r.mean / ceiling;
@@ -209,7 +213,7 @@ static int cmd_infer(int argc, char **argv)
 		else
 			printf("%-28s %8.1f %4lld %10s %10.2f %10s %8s\n", name, size_mb, scale[i], "tg-scale", r.mean, "-", "-");
 	}
-	const uint64_t rss = art_bench_peak_rss();
+	if (!rss) rss = art_bench_peak_rss();
 	const double budget = ((double)st.st_size + (double)kv_bytes + 100e6) / 1e6;
 	if (json)
 		printf("{\"bench\":\"load\",\"model\":\"%s\",\"load_ms\":%.1f,\"peak_rss_mb\":%.1f,\"ctx\":%d,\"kv_mb\":%.1f,\"ctx_mb\":%.1f,\"rss_budget_mb\":%.1f,\"rss_ok\":%s}\n",

@@ -17,8 +17,9 @@ load common
 	echo "$output" | jq -se '.[3].bench == "batched" and .[3].seqs == 1 and .[4].seqs == 2 and .[3].vs_single == 1' >/dev/null
 }
 
-@test "art-bench infer without --bandwidth probes it and reports the probe" {
-	run art-bench infer -m "$SHARED/models/stories260K-f32.gguf" -t 1 -p 0 -n 4 -r 1 -b "" -j
+@test "art-bench infer without --bandwidth probes it before and after decoding (two threads)" {
+	# the second probe runs after the OpenMP team exists: it must not fork (that hung)
+	run timeout 120 art-bench infer -m "$SHARED/models/stories260K-f32.gguf" -t 2 -p 0 -n 4 -r 1 -b "" -j
 	assert_success
 	echo "$output" | jq -se '.[0].test == "tg4" and .[0].gbps > 0.1' >/dev/null
 }
