@@ -85,7 +85,7 @@ static int cmd_bandwidth(int argc, char **argv)
 /* ---- infer ---- */
 static struct {
 	const char *model, *scaling, *batch, *kv;
-	long long threads, pp, tg, reps, ctx;
+	long long threads, pp, tg, reps, ctx, depth;
 	double gbps;
 } in = {.pp = 128, .tg = 64, .reps = 3, .ctx = 0, .batch = "1,4,8", .kv = "f16"};
 static const art_opt in_opts[] = {
@@ -94,7 +94,8 @@ static const art_opt in_opts[] = {
 	{"prompt", 'p', ART_OPT_INT, &in.pp, 0, 65536, "N", "prefill length in tokens (default 128; 0 skips)"},
 	{"gen", 'n', ART_OPT_INT, &in.tg, 0, 65536, "N", "decode length in tokens (default 64; 0 skips)"},
 	{"reps", 'r', ART_OPT_INT, &in.reps, 1, 1000, "N", "repetitions, mean and best reported (default 3)"},
-	{"ctx", 'c', ART_OPT_INT, &in.ctx, 0, 1 << 20, "N", "context size (default prompt + gen)"},
+	{"depth", 'd', ART_OPT_INT, &in.depth, 0, 1 << 20, "N", "tokens already in the cache before pp and tg (default 0)"},
+	{"ctx", 'c', ART_OPT_INT, &in.ctx, 0, 1 << 20, "N", "context size (default depth + prompt or gen)"},
 	{"kv-type", 0, ART_OPT_STR, &in.kv, 0, 0, "TYPE", "KV cache type: f16 (default) or f32"},
 	{"scaling", 0, ART_OPT_STR, &in.scaling, 0, 0, "LIST", "also decode at these thread counts, e.g. 1,2,4"},
 	{"batch", 'b', ART_OPT_STR, &in.batch, 0, 0, "LIST",
@@ -112,6 +113,15 @@ static const art_cmd in_cmd = {"art-bench infer", "-m MODEL [OPTION]...",
 			       "Peak RSS is taken after the single-sequence prefill and decode (before\n"
 			       "the second probe and the batched context) and compared with\n"
 			       "file + KV cache + 100 MB."};
+
+/* "pp" or "pp@d512" (tests run after depth tokens); a static buffer per call site's use. */
+static const char *test_name(const char *test, int depth)
+{
+	static char buf[32];
+	if (depth <= 0) return test;
+	snprintf(buf, sizeof buf, "%s@d%d", test, depth);
+	return buf;
+}
 
 /* Thread or sequence counts from "1,2,4" into v (at most max); returns how many. */
 static int parse_list(const char *opt, const char *list, long long *v, int max)
@@ -157,7 +167,10 @@ static int cmd_infer(int argc, char **argv)
 		art_die(ART_EXIT_CONFIG, "%s", err);
 	double load_ms = (double)(art_clock_mono_us() - t0) / 1e3;
 	const art_model_hparams *hp = art_model_hparams_get(m);
-	int n_ctx = in.ctx ? (int)in.ctx : (int)(in.pp > in.tg ? in.pp : in.tg) + 8;
+	const int depth = (int)in.depth;
+	int n_ctx = in.ctx ? (int)in.ctx : depth + (int)(in.pp > in.tg ? in.pp : in.tg) + 8;
+	if (depth + (in.pp > in.tg ? in.pp : in.tg) > n_ctx)
+		art_die(ART_EXIT_USAGE, "--depth %d plus the prompt or gen length does not fit --ctx %d", depth, n_ctx);
 	art_model_ctx *c;
 	art_model_ctx_params cp = {.n_ctx = n_ctx, .n_seq = 1, .n_batch = in.pp > 512 ? 512 : in.pp > 0 ? (int)in.pp : 1,
 				   .n_threads = threads, .kv_type = kv};
@@ -166,7 +179,7 @@ static int cmd_infer(int argc, char **argv)
 	const size_t kv_bytes = 2 * (size_t)hp->n_layer * (size_t)n_ctx * (size_t)(hp->n_head_kv * hp->head_dim) *
 				(kv == ART_KV_F16 ? 2 : 4);
 	const size_t ctx_bytes = art_model_ctx_bytes(c);
-	int ntok = (int)(in.pp > in.tg ? in.pp : in.tg) + 32;
+	int ntok = depth + (int)(in.pp > in.tg ? in.pp : in.tg) + 32;
 	int32_t *toks = malloc(sizeof(int32_t) * (size_t)ntok);
 	if (!toks) art_die(ART_EXIT_INTERNAL, "out of memory");
 	for (int i = 0; i < ntok; i++)
@@ -181,15 +194,16 @@ static int cmd_infer(int argc, char **argv)
 	if (!json)
 		printf("%-28s %8s %4s %10s %10s %10s %8s\n", "model", "MB", "thr", "test", "tok/s", "best", "ceiling%");
 	if (in.pp > 0) {
-		need(art_bench_pp(c, toks, (int)in.pp, (int)in.reps, &r), "prefill");
+		need(art_bench_pp(c, toks, depth, (int)in.pp, (int)in.reps, &r), "prefill");
 		if (json)
-			printf("{\"bench\":\"infer\",\"model\":\"%s\",\"size_mb\":%.1f,\"threads\":%d,\"test\":\"pp%lld\",\"tok_s\":%.2f,\"best_tok_s\":%.2f,\"gbps\":%.2f}\n",
-			       name, size_mb, threads, in.pp, r.mean, r.best, gbps);
+			printf("{\"bench\":\"infer\",\"model\":\"%s\",\"size_mb\":%.1f,\"threads\":%d,\"test\":\"pp%lld\",\"depth\":%d,\"tok_s\":%.2f,\"best_tok_s\":%.2f,\"gbps\":%.2f}\n",
+			       name, size_mb, threads, in.pp, depth, r.mean, r.best, gbps);
 		else
-			printf("%-28s %8.1f %4d %10s %10.2f %10.2f %8s\n", name, size_mb, threads, "pp", r.mean, r.best, "-");
+			printf("%-28s %8.1f %4d %10s %10.2f %10.2f %8s\n", name, size_mb, threads, test_name("pp", depth), r.mean,
+			       r.best, "-");
 	}
 	if (in.tg > 0) {
-		need(art_bench_tg(c, toks, (int)in.tg, (int)in.reps, &r), "decode");
+		need(art_bench_tg(c, toks, depth, (int)in.tg, (int)in.reps, &r), "decode");
 		rss = art_bench_peak_rss(); /* before the probe's buffer */
 		if (in.gbps <= 0) {
 			/* the probe again, right after: the ceiling is the better of the two, so a
@@ -200,14 +214,15 @@ static int cmd_infer(int argc, char **argv)
 		}
 		double share = 100.0 * r.mean / ceiling;
 		if (json)
-			printf("{\"bench\":\"infer\",\"model\":\"%s\",\"size_mb\":%.1f,\"threads\":%d,\"test\":\"tg%lld\",\"tok_s\":%.2f,\"best_tok_s\":%.2f,\"gbps\":%.2f,\"ceiling_tok_s\":%.2f,\"ceiling_share\":%.3f}\n",
-			       name, size_mb, threads, in.tg, r.mean, r.best, gbps, ceiling, share / 100);
+			printf("{\"bench\":\"infer\",\"model\":\"%s\",\"size_mb\":%.1f,\"threads\":%d,\"test\":\"tg%lld\",\"depth\":%d,\"tok_s\":%.2f,\"best_tok_s\":%.2f,\"gbps\":%.2f,\"ceiling_tok_s\":%.2f,\"ceiling_share\":%.3f}\n",
+			       name, size_mb, threads, in.tg, depth, r.mean, r.best, gbps, ceiling, share / 100);
 		else
-			printf("%-28s %8.1f %4d %10s %10.2f %10.2f %7.1f%%\n", name, size_mb, threads, "tg", r.mean, r.best, share);
+			printf("%-28s %8.1f %4d %10s %10.2f %10.2f %7.1f%%\n", name, size_mb, threads, test_name("tg", depth), r.mean,
+			       r.best, share);
 	}
 	for (int i = 0; i < n_scale; i++) {
 		art_model_ctx_set_threads(c, (int)scale[i]);
-		need(art_bench_tg(c, toks, (int)(in.tg ? in.tg : 16), 1, &r), "decode");
+		need(art_bench_tg(c, toks, depth, (int)(in.tg ? in.tg : 16), 1, &r), "decode");
 		if (json)
 			printf("{\"bench\":\"scaling\",\"model\":\"%s\",\"threads\":%lld,\"test\":\"tg\",\"tok_s\":%.2f}\n", name, scale[i], r.mean);
 		else

@@ -24,6 +24,21 @@ load common
 	echo "$output" | jq -se '.[0].test == "tg4" and .[0].gbps > 0.1' >/dev/null
 }
 
+@test "art-bench infer --depth: the tests run after that many cached tokens" {
+	run art-bench infer -m "$SHARED/models/stories260K-f32.gguf" -t 2 -p 8 -n 8 -d 100 -r 1 -b "" --bandwidth 10 -j
+	assert_success
+	echo "$output" | jq -se '.[0].test == "pp8" and .[0].depth == 100 and .[1].test == "tg8" and .[1].depth == 100' >/dev/null
+	echo "$output" | jq -se '.[2].ctx == 116' >/dev/null
+	run art-bench infer -m "$SHARED/models/stories260K-f32.gguf" -p 8 -n 8 -d 100 -r 1 -b "" --bandwidth 10
+	assert_success
+	assert_output --partial "pp@d100"
+	assert_output --partial "tg@d100"
+	# depth + test must fit the context
+	run art-bench infer -m "$SHARED/models/stories260K-f32.gguf" -p 8 -n 8 -d 100 -c 64 -b "" --bandwidth 10
+	assert_failure 2
+	assert_output --partial "does not fit"
+}
+
 @test "art-bench: a missing model is a config error, a bad list a usage error" {
 	run art-bench infer -m "$T/none.gguf" -p 4 -n 4 --bandwidth 10
 	assert_failure 3
