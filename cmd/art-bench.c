@@ -172,7 +172,9 @@ static int cmd_infer(int argc, char **argv)
 	if (depth + (in.pp > in.tg ? in.pp : in.tg) > n_ctx)
 		art_die(ART_EXIT_USAGE, "--depth %d plus the prompt or gen length does not fit --ctx %d", depth, n_ctx);
 	art_model_ctx *c;
-	art_model_ctx_params cp = {.n_ctx = n_ctx, .n_seq = 1, .n_batch = in.pp > 512 ? 512 : in.pp > 0 ? (int)in.pp : 1,
+	/* batches as large as the prompt or the depth fill, at most 512 tokens */
+	const long long nb = in.pp > depth ? in.pp : depth;
+	art_model_ctx_params cp = {.n_ctx = n_ctx, .n_seq = 1, .n_batch = nb > 512 ? 512 : nb > 0 ? (int)nb : 1,
 				   .n_threads = threads, .kv_type = kv};
 	if (art_model_ctx_open(&c, m, &cp, err, sizeof err) != ART_OK)
 		art_die(ART_EXIT_CONFIG, "%s", err);

@@ -94,6 +94,8 @@ void art_op_softmax(float *x, int n, float scale);
  * softmax_exp: x[i] = exp(x[i] - max) and the double sum of 8-lane groups. */
 void art_op_swiglu_avx2(float *y, const float *g, const float *u, int n);
 double art_op_softmax_exp_avx2(float *x, int n, float max);
+float art_op_scale_max_avx2(float *x, int n, float scale);
+void art_op_scale_avx2(float *x, int n, float s);
 
 static inline int art_split_lo(int64_t n, int ith, int nth) { return (int)(n * ith / nth); }
 #endif

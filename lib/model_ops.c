@@ -93,16 +93,20 @@ static float hsum8(const float *v)
 
 void art_op_softmax(float *x, int n, float scale)
 {
+	const int vec = art_simd_path() != ART_SIMD_SCALAR;
 	float max = -INFINITY;
-	for (int i = 0; i < n; i++) {
-		x[i] *= scale;
-		if (x[i] > max) max = x[i];
-	}
+	if (vec)
+		max = art_op_scale_max_avx2(x, n, scale);
+	else
+		for (int i = 0; i < n; i++) {
+			x[i] *= scale;
+			if (x[i] > max) max = x[i];
+		}
 	/* groups of 8 lanes, summed in ggml's reduction order, groups added in double;
 	 * llama.cpp pads the row with masked (zero-weight) entries, so every valid entry
 	 * takes the vector path */
 	double sum = 0;
-	if (art_simd_path() != ART_SIMD_SCALAR) {
+	if (vec) {
 		sum = art_op_softmax_exp_avx2(x, n, max);
 	} else {
 		for (int i = 0; i < n; i += 8) {
@@ -112,7 +116,10 @@ void art_op_softmax(float *x, int n, float scale)
 		}
 	}
 	const float inv = (float)(1.0 / sum);
-	for (int i = 0; i < n; i++) x[i] *= inv;
+	if (vec)
+		art_op_scale_avx2(x, n, inv);
+	else
+		for (int i = 0; i < n; i++) x[i] *= inv;
 }
 
 void art_op_swiglu(float *y, const float *g, const float *u, int n)

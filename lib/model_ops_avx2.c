@@ -83,3 +83,37 @@ double art_op_softmax_exp_avx2(float *x, int n, float max)
 	}
 	return sum;
 }
+
+/* x[i] *= scale for i in [0, n), returning the largest product (art_op_softmax's first
+ * loop: the products round the same; a NaN is skipped as there, max_ps keeping its
+ * second operand). */
+float art_op_scale_max_avx2(float *x, int n, float scale)
+{
+	const __m256 sv = set8(scale);
+	__m256 mv = set8(-INFINITY);
+	int i = 0;
+	for (; i + 8 <= n; i += 8) {
+		const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), sv);
+		_mm256_storeu_ps(x + i, v);
+		mv = _mm256_max_ps(v, mv);
+	}
+	float m[8], max;
+	_mm256_storeu_ps(m, mv);
+	max = m[0];
+	for (int l = 1; l < 8; l++)
+		if (m[l] > max) max = m[l];
+	for (; i < n; i++) {
+		x[i] *= scale;
+		if (x[i] > max) max = x[i];
+	}
+	return max;
+}
+
+/* x[i] *= s for i in [0, n). */
+void art_op_scale_avx2(float *x, int n, float s)
+{
+	const __m256 sv = set8(s);
+	int i = 0;
+	for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), sv));
+	for (; i < n; i++) x[i] *= s;
+}

@@ -48,6 +48,15 @@ int main(void)
 		}
 	T_EQ_INT(sw_bad, 0, "swiglu: AVX2 equals scalar bit for bit in %d cases", cases);
 	T_EQ_INT(sm_bad, 0, "softmax: AVX2 equals scalar bit for bit in %d cases", cases);
+	/* signed zeros as the largest entries (the vector max may pick either): same bits */
+	for (int i = 0; i < 37; i++) x0[i] = i % 3 == 0 ? -0.0f : i % 3 == 1 ? 0.0f : -1.0f - (float)i;
+	memcpy(a, x0, sizeof(float) * 37);
+	memcpy(b, x0, sizeof(float) * 37);
+	art_simd_set(ART_SIMD_SCALAR);
+	art_op_softmax(a, 37, 0.125f);
+	art_simd_set(ART_SIMD_AVX2);
+	art_op_softmax(b, 37, 0.125f);
+	T_OK(!memcmp(a, b, sizeof(float) * 37), "softmax: a row whose largest entries are +0 and -0 gives the same bits");
 	/* the far ranges of exp, one value at a time through 8-lane rows */
 	int exp_bad = 0;
 	for (float v = -200; v <= 200; v += 0.37f) {
