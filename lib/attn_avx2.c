@@ -78,7 +78,7 @@ static inline __attribute__((always_inline)) void kq_run(const art_f16 *k, size_
 							  const double *qd, int hd, float *att, size_t att_stride,
 							  const int G)
 {
-	const int np = G == 1 ? 4 : G == 2 ? 2 : G <= 4 ? 2 : 1; /* np * G <= 8 */
+	const int np = G == 1 ? 4 : G <= 4 ? 2 : 1; /* np * G <= 8 */
 	int t = 0;
 	for (; t + 4 * np <= n_kv; t += 4 * np) {
 		__m256d acc[8];

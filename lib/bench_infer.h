@@ -2,7 +2,8 @@
  * batched decode (several sequences sharing each weight pass).
  *
  * Ownership: the caller owns the context and token arrays; nothing is retained.  Every
- * loop starts from empty sequences (it truncates the slots it uses).
+ * loop starts from empty sequences (it truncates the slots it uses), or for pp/tg from
+ * slot 0 cut back to the depth tokens, which must then be the same toks each call.
  */
 #ifndef ART_BENCH_INFER_H
 #define ART_BENCH_INFER_H

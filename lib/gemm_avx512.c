@@ -725,22 +725,28 @@ GEMM(gemm_bf16dp, bf16dp_tile, 1, 1)
 #undef GEMM
 
 /* Q4_K, Q5_K: the 8-column tile once a call has 8 columns or more */
+static inline __attribute__((always_inline)) void gemm_k45(int64_t K, const void *W, size_t row_size, int64_t r0,
+							    int64_t r1, const void *X, size_t x_stride, int n, float *Y,
+							    size_t ldy, const int five)
+{
+	if (n >= CT8)
+		art_gemm_tiles(RT, CT8, (art_gemm_tile_fn)(five ? q5K_tile8 : q4K_tile8), K / ART_QK_K, W, row_size, r0, r1,
+			       X, x_stride, n, Y, ldy, 0);
+	else
+		art_gemm_tiles(RT, CT, (art_gemm_tile_fn)(five ? q5K_tile : q4K_tile), K / ART_QK_K, W, row_size, r0, r1, X,
+			       x_stride, n, Y, ldy, 0);
+}
+
 static void gemm_q4_K(int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1, const void *X,
 		      size_t x_stride, int n, float *Y, size_t ldy)
 {
-	if (n >= CT8)
-		art_gemm_tiles(RT, CT8, (art_gemm_tile_fn)q4K_tile8, K / ART_QK_K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 0);
-	else
-		art_gemm_tiles(RT, CT, (art_gemm_tile_fn)q4K_tile, K / ART_QK_K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 0);
+	gemm_k45(K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 0);
 }
 
 static void gemm_q5_K(int64_t K, const void *W, size_t row_size, int64_t r0, int64_t r1, const void *X,
 		      size_t x_stride, int n, float *Y, size_t ldy)
 {
-	if (n >= CT8)
-		art_gemm_tiles(RT, CT8, (art_gemm_tile_fn)q5K_tile8, K / ART_QK_K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 0);
-	else
-		art_gemm_tiles(RT, CT, (art_gemm_tile_fn)q5K_tile, K / ART_QK_K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 0);
+	gemm_k45(K, W, row_size, r0, r1, X, x_stride, n, Y, ldy, 1);
 }
 
 art_gemm_kernel_fn art_gemm_kernel_avx512(uint32_t type)

@@ -112,7 +112,6 @@ int art_model_ctx_open(art_model_ctx **out, const art_model *m, const art_model_
 	c->out_row = ccalloc(c, nb, sizeof(int));
 	c->logits = ccalloc(c, (size_t)n_seq * (size_t)hp->n_vocab, sizeof(float));
 	c->n_mm = 7 * hp->n_layer + 1;
-
 	if (!c->k_cache || !c->v_cache || !c->n_past || !c->x || !c->xb || !c->xb2 || !c->q || !c->k || !c->v ||
 	    !c->hb || !c->hb2 || !c->xq || !c->rope_cs || !c->rope_sn || !c->pos || !c->seq || !c->out_row ||
 	    !c->logits || scratch_alloc(c, c->n_threads) != ART_OK ||

@@ -2,7 +2,7 @@
  *
  * One OpenMP team runs the whole pass: every op splits its work by explicit (ith, nth)
  * shares (chunks of weight rows for the matmuls, tokens for the row-wise ops, (token,
- * KV head) pairs dealt round-robin for attention) and the team meets at a barrier between
+ * head group) items dealt round-robin for attention) and the team meets at a barrier between
  * ops.  Each output element is computed by exactly one thread with the same function
  * whatever the split, and the matmuls go through art_gemm, whose per-pair result equals
  * vec_dot's; so results do not depend on the thread count or on which other tokens share
@@ -103,8 +103,8 @@ static size_t kv_ofs(const art_model_ctx *c, int il, int seq, int pos)
 }
 
 /* Attention of token i's query heads [h0, h0 + g), which share KV head h0 / (n_head /
- * n_head_kv), over its sequence's positions 0..pos (layer il) into xb2.  With an F16 cache this
- * is llama.cpp's non-flash path: the query is rounded to F16 for K·q, softmax in F32, the
+ * n_head_kv), over its sequence's positions 0..pos (layer il) into xb2.  With an F16 cache
+ * this is llama.cpp's non-flash path: the query is rounded to F16 for K·q, softmax in F32, the
  * probabilities rounded to F16 for V·p.  llama.cpp pads the cache view to a multiple of
  * 32 cells with zero weights; V·p runs over that padding too.  The g heads go through the
  * kernels together (each cache row read once), each with its own single-head result. */
@@ -230,11 +230,10 @@ static void forward(team *t)
 		const int gkv = hp->n_head / hp->n_head_kv;
 		int gs = gkv;
 		while (gs > 1 && n * hp->n_head_kv * ((gkv + gs - 1) / gs) < 2 * t->nth) gs = (gs + 1) / 2;
-		const int per_kv = (gkv + gs - 1) / gs, items = n * hp->n_head_kv * per_kv;
-		for (int p = t->ith; p < items; p += t->nth) {
-			const int i = p / (hp->n_head_kv * per_kv), r = p % (hp->n_head_kv * per_kv);
-			const int h0 = r / per_kv * gkv + r % per_kv * gs, ng = gs < gkv - r % per_kv * gs ? gs : gkv - r % per_kv * gs;
-			attend(c, &c->scr[t->ith], il, i, h0, ng);
+		const int per_kv = (gkv + gs - 1) / gs, per_tok = hp->n_head_kv * per_kv;
+		for (int p = t->ith; p < n * per_tok; p += t->nth) {
+			const int r = p % per_tok, in_kv = r % per_kv * gs; /* first head within its KV group */
+			attend(c, &c->scr[t->ith], il, p / per_tok, r / per_kv * gkv + in_kv, gs < gkv - in_kv ? gs : gkv - in_kv);
 		}
 		matmul(t, &l->wo, c->xb2, q_dim, n, c->xb, d, 1, 1);
 		residual_norm(t, c->xb, l->ffn_norm);
